@@ -1,0 +1,23 @@
+// RFC 3339 timestamps as TUF metadata writes them: "2030-01-01T00:00:00Z".
+// Parsing is strict: exactly YYYY-MM-DDTHH:MM:SSZ, a valid calendar date,
+// UTC only (no offsets, no fractions).
+#ifndef BSI_CORE_TIME_FORMAT_H_
+#define BSI_CORE_TIME_FORMAT_H_
+
+#include <string>
+#include <string_view>
+
+#include "bsi/core/clock.h"
+#include "bsi/core/result.h"
+
+namespace bsi {
+
+// Errors: kMalformed when text is not of the form above.
+Result<UnixTime> ParseUtcTimestamp(std::string_view text);
+
+// "YYYY-MM-DDTHH:MM:SSZ". REQUIRES: year in 0..9999.
+std::string FormatUtcTimestamp(UnixTime time);
+
+}  // namespace bsi
+
+#endif  // BSI_CORE_TIME_FORMAT_H_
