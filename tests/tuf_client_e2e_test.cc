@@ -1,14 +1,15 @@
 // bsi-tuf-client, run as a real process, against a repository written by
 // the RepositorySimulator and served by a real HTTP server on 127.0.0.1.
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
 #include "bsi/core/clock.h"
 #include "bsi/core/time_format.h"
+
 #include "testing/http_test_server.h"
 #include "testing/repository_simulator.h"
 #include "tests/subprocess.h"
@@ -109,16 +110,13 @@ TEST_F(TufClientEndToEnd, FirstRefreshMakesTheSpecifiedRequestsAndKeepsExactByte
             (std::vector<std::string>{"GET /metadata/2.root.json", "GET /metadata/timestamp.json",
                                       "GET /metadata/" + snapshot_name,
                                       "GET /metadata/" + targets_name}));
-  EXPECT_EQ(Listing(MetadataDir()),
-            (std::vector<std::string>{"root.json", "snapshot.json", "targets.json",
-                                      "timestamp.json"}));
+  EXPECT_EQ(Listing(MetadataDir()), (std::vector<std::string>{"root.json", "snapshot.json",
+                                                              "targets.json", "timestamp.json"}));
   const fs::path served = work_ / "repo" / "metadata";
   EXPECT_EQ(ReadAll(fs::path(MetadataDir()) / "timestamp.json"),
             ReadAll(served / "timestamp.json"));
-  EXPECT_EQ(ReadAll(fs::path(MetadataDir()) / "snapshot.json"),
-            ReadAll(served / snapshot_name));
-  EXPECT_EQ(ReadAll(fs::path(MetadataDir()) / "targets.json"),
-            ReadAll(served / targets_name));
+  EXPECT_EQ(ReadAll(fs::path(MetadataDir()) / "snapshot.json"), ReadAll(served / snapshot_name));
+  EXPECT_EQ(ReadAll(fs::path(MetadataDir()) / "targets.json"), ReadAll(served / targets_name));
 }
 
 TEST_F(TufClientEndToEnd, RefreshWithNothingNewFetchesOnlyRootAndTimestamp) {
@@ -197,8 +195,8 @@ TEST_F(TufClientEndToEnd, ExpiredMetadataIsRefusedUnderFakedTime) {
   when[10] = ' ';
   when.pop_back();
   // libfaketime is preloaded ahead of the sanitizer runtime in sanitizer builds.
-  ProcessResult result = Refresh(
-      {"/usr/bin/env", "ASAN_OPTIONS=verify_asan_link_order=0", "/usr/bin/faketime", when});
+  ProcessResult result =
+      Refresh({"/usr/bin/env", "ASAN_OPTIONS=verify_asan_link_order=0", "/usr/bin/faketime", when});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("expired"), std::string::npos) << result.err;
 }
@@ -244,23 +242,22 @@ TEST_F(TufClientEndToEnd, DelegatedRoleNamesStayInsideTheMetadataDirectory) {
 }
 
 TEST_F(TufClientEndToEnd, OptionsInAnyOrderBeforeTheVerb) {
-  ProcessResult result =
-      Client({"--target-base-url", TargetsUrl(), "--target-dir", TargetDir(), "--target-name",
-              "files/hello.txt", "--metadata-dir", MetadataDir(), "--metadata-url",
-              MetadataUrl(), "download"});
+  ProcessResult result = Client({"--target-base-url", TargetsUrl(), "--target-dir", TargetDir(),
+                                 "--target-name", "files/hello.txt", "--metadata-dir",
+                                 MetadataDir(), "--metadata-url", MetadataUrl(), "download"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
 TEST_F(TufClientEndToEnd, EveryFailureExitsWithOne) {
-  EXPECT_EQ(Client({}).exit_code, 1);                                    // no verb
+  EXPECT_EQ(Client({}).exit_code, 1);                                            // no verb
   EXPECT_EQ(Client({"--metadata-dir", MetadataDir(), "refresh"}).exit_code, 1);  // no URL
   EXPECT_EQ(Client({"--bogus", "refresh"}).exit_code, 1);
   EXPECT_EQ(Client({"--metadata-dir", MetadataDir(), "init", "/nonexistent/root.json"}).exit_code,
             1);
-  EXPECT_EQ(Client({"--metadata-url", "http://127.0.0.1:1/", "--metadata-dir", MetadataDir(),
-                    "refresh"})
-                .exit_code,
-            1);
+  EXPECT_EQ(
+      Client({"--metadata-url", "http://127.0.0.1:1/", "--metadata-dir", MetadataDir(), "refresh"})
+          .exit_code,
+      1);
   EXPECT_EQ(Client({"--help"}).exit_code, 0);
 }
 

@@ -64,8 +64,8 @@ std::string PercentEncode(std::string_view text) {
   std::string out;
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
-        c == '-' || c == '.' || c == '_' || c == '~') {
+    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
       out.push_back(c);
     } else {
       char buffer[4];
@@ -112,15 +112,16 @@ Result<std::string> Updater::FetchMetadata(const std::string& role,
                                            std::uint64_t max_bytes) {
   std::string name = FileNameFor(role);
   if (version) name = std::to_string(*version) + "." + name;
-  auto bytes = transport_.Fetch(fetch::FetchRequest{config_.metadata_base_url + name, max_bytes, std::nullopt});
+  auto bytes = transport_.Fetch(
+      fetch::FetchRequest{config_.metadata_base_url + name, max_bytes, std::nullopt});
   if (!bytes.ok()) return bytes.error().WithContext(name);
   return bytes;
 }
 
 Status Updater::Refresh() {
   trusted_.reset();
-  auto root = fs_.ReadFile(JoinPath(config_.metadata_dir, "root.json"),
-                           config_.options.root_max_bytes);
+  auto root =
+      fs_.ReadFile(JoinPath(config_.metadata_dir, "root.json"), config_.options.root_max_bytes);
   if (!root.ok()) return root.error().WithContext("reading the trusted root");
   BSI_ASSIGN_OR_RETURN(trust::TrustedMetadata trusted,
                        trust::TrustedMetadata::Create(*root, clock_.Now()));
@@ -153,9 +154,8 @@ Status Updater::LoadTimestamp() {
     // the new root rotated away) is only skipped: the remote one decides.
     (void)trusted_->UpdateTimestamp(*local);
   }
-  BSI_ASSIGN_OR_RETURN(std::string bytes,
-                       FetchMetadata("timestamp", std::nullopt,
-                                     config_.options.timestamp_max_bytes));
+  BSI_ASSIGN_OR_RETURN(std::string bytes, FetchMetadata("timestamp", std::nullopt,
+                                                        config_.options.timestamp_max_bytes));
   auto outcome = trusted_->UpdateTimestamp(bytes);
   if (!outcome.ok()) return outcome.error().WithContext("timestamp.json");
   if (*outcome == trust::TrustedMetadata::TimestampOutcome::kUnchanged) return Ok();
@@ -167,8 +167,8 @@ Status Updater::LoadSnapshot() {
     if (trusted_->UpdateSnapshot(*local, trust::Provenance::kLocalCache).ok()) return Ok();
   }
   const metadata::MetaFile& meta = trusted_->timestamp()->signed_part.snapshot_meta;
-  const std::uint64_t max_bytes = meta.length ? static_cast<std::uint64_t>(*meta.length)
-                                              : config_.options.snapshot_max_bytes;
+  const std::uint64_t max_bytes =
+      meta.length ? static_cast<std::uint64_t>(*meta.length) : config_.options.snapshot_max_bytes;
   std::optional<std::int64_t> version;
   if (trusted_->root().signed_part.consistent_snapshot) version = meta.version;
   BSI_ASSIGN_OR_RETURN(std::string bytes, FetchMetadata("snapshot", version, max_bytes));
@@ -210,8 +210,7 @@ Result<TargetInfo> Updater::GetTargetInfo(const std::string& target_path) {
   };
   std::vector<Visit> to_visit{{"targets", "root"}};
   std::set<std::string> visited;
-  while (!to_visit.empty() &&
-         static_cast<int>(visited.size()) <= config_.options.max_delegations) {
+  while (!to_visit.empty() && static_cast<int>(visited.size()) <= config_.options.max_delegations) {
     Visit visit = std::move(to_visit.back());
     to_visit.pop_back();
     if (visited.count(visit.role) != 0) continue;
@@ -243,8 +242,7 @@ Result<std::optional<std::string>> Updater::FindCachedTarget(const TargetInfo& t
   const std::string path = LocalPathFor(target);
   auto bytes = fs_.ReadFile(path, static_cast<std::uint64_t>(target.file.length));
   if (!bytes.ok()) return std::optional<std::string>();
-  if (!metadata::VerifyLengthAndHashes(*bytes, target.file.length, target.file.hashes, true)
-           .ok()) {
+  if (!metadata::VerifyLengthAndHashes(*bytes, target.file.length, target.file.hashes, true).ok()) {
     return std::optional<std::string>();
   }
   return std::optional<std::string>(path);
@@ -267,8 +265,8 @@ Result<std::string> Updater::DownloadTarget(const TargetInfo& target) {
     const auto slash = url_path.rfind('/');
     const std::string prefix = slash == std::string::npos ? "" : url_path.substr(0, slash + 1);
     const std::string name = slash == std::string::npos ? url_path : url_path.substr(slash + 1);
-    const std::string digest = target.file.hashes.at(
-        std::string(crypto::HashAlgorithmName(algorithms.front())));
+    const std::string digest =
+        target.file.hashes.at(std::string(crypto::HashAlgorithmName(algorithms.front())));
     url_path = prefix + digest + "." + name;
   }
   BSI_TRY(CreateDirs(fs_, config_.target_dir));

@@ -23,32 +23,58 @@ std::string_view CategoryName(ErrorCategory category) {
 
 std::string_view CodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadSignature: return "bad_signature";
-    case ErrorCode::kExpired: return "expired";
-    case ErrorCode::kRollback: return "rollback";
-    case ErrorCode::kVersionMismatch: return "version_mismatch";
-    case ErrorCode::kHashMismatch: return "hash_mismatch";
-    case ErrorCode::kLengthMismatch: return "length_mismatch";
-    case ErrorCode::kTooLarge: return "too_large";
-    case ErrorCode::kMalformed: return "malformed";
-    case ErrorCode::kDuplicateKeyId: return "duplicate_key_id";
-    case ErrorCode::kWrongType: return "wrong_type";
-    case ErrorCode::kMissingHash: return "missing_hash";
-    case ErrorCode::kUnsafePath: return "unsafe_path";
-    case ErrorCode::kUntrustedRole: return "untrusted_role";
-    case ErrorCode::kTargetNotFound: return "target_not_found";
-    case ErrorCode::kBadKey: return "bad_key";
-    case ErrorCode::kNetwork: return "network";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kHttpStatus: return "http_status";
-    case ErrorCode::kNotFound: return "not_found";
-    case ErrorCode::kIo: return "io";
-    case ErrorCode::kFileNotFound: return "file_not_found";
-    case ErrorCode::kNoSpace: return "no_space";
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
-    case ErrorCode::kCorruptState: return "corrupt_state";
-    case ErrorCode::kUnsupported: return "unsupported";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kBadSignature:
+      return "bad_signature";
+    case ErrorCode::kExpired:
+      return "expired";
+    case ErrorCode::kRollback:
+      return "rollback";
+    case ErrorCode::kVersionMismatch:
+      return "version_mismatch";
+    case ErrorCode::kHashMismatch:
+      return "hash_mismatch";
+    case ErrorCode::kLengthMismatch:
+      return "length_mismatch";
+    case ErrorCode::kTooLarge:
+      return "too_large";
+    case ErrorCode::kMalformed:
+      return "malformed";
+    case ErrorCode::kDuplicateKeyId:
+      return "duplicate_key_id";
+    case ErrorCode::kWrongType:
+      return "wrong_type";
+    case ErrorCode::kMissingHash:
+      return "missing_hash";
+    case ErrorCode::kUnsafePath:
+      return "unsafe_path";
+    case ErrorCode::kUntrustedRole:
+      return "untrusted_role";
+    case ErrorCode::kTargetNotFound:
+      return "target_not_found";
+    case ErrorCode::kBadKey:
+      return "bad_key";
+    case ErrorCode::kNetwork:
+      return "network";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kHttpStatus:
+      return "http_status";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kIo:
+      return "io";
+    case ErrorCode::kFileNotFound:
+      return "file_not_found";
+    case ErrorCode::kNoSpace:
+      return "no_space";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kCorruptState:
+      return "corrupt_state";
+    case ErrorCode::kUnsupported:
+      return "unsupported";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -27,36 +27,36 @@ enum class ErrorCategory { kSecurity, kTransient, kLocal };
 
 enum class ErrorCode : int {
   // 1xx: security. The data is not what the trusted metadata allows.
-  kBadSignature = 100,       // fewer valid signatures than the threshold
-  kExpired = 101,            // metadata past its expiry (freeze attack)
-  kRollback = 102,           // version lower than the trusted one
-  kVersionMismatch = 103,    // version differs from what another role names
-  kHashMismatch = 104,       // content hash differs from the expected one
-  kLengthMismatch = 105,     // content length differs from the expected one
-  kTooLarge = 106,           // more bytes than allowed (endless data)
-  kMalformed = 107,          // data from outside that does not parse strictly
-  kDuplicateKeyId = 108,     // a signature key ID appears twice
-  kWrongType = 109,          // metadata of another role than expected
-  kMissingHash = 110,        // no hash we know to verify with
-  kUnsafePath = 111,         // a path or name that could escape its directory
-  kUntrustedRole = 112,      // a delegated role that snapshot does not list
-  kTargetNotFound = 113,     // no trusted metadata names the requested target
-  kBadKey = 114,             // a public key that does not parse or is unsupported
+  kBadSignature = 100,     // fewer valid signatures than the threshold
+  kExpired = 101,          // metadata past its expiry (freeze attack)
+  kRollback = 102,         // version lower than the trusted one
+  kVersionMismatch = 103,  // version differs from what another role names
+  kHashMismatch = 104,     // content hash differs from the expected one
+  kLengthMismatch = 105,   // content length differs from the expected one
+  kTooLarge = 106,         // more bytes than allowed (endless data)
+  kMalformed = 107,        // data from outside that does not parse strictly
+  kDuplicateKeyId = 108,   // a signature key ID appears twice
+  kWrongType = 109,        // metadata of another role than expected
+  kMissingHash = 110,      // no hash we know to verify with
+  kUnsafePath = 111,       // a path or name that could escape its directory
+  kUntrustedRole = 112,    // a delegated role that snapshot does not list
+  kTargetNotFound = 113,   // no trusted metadata names the requested target
+  kBadKey = 114,           // a public key that does not parse or is unsupported
 
   // 2xx: transient. The network or the server failed; try again later.
-  kNetwork = 200,            // connection refused, reset, DNS, TLS handshake
-  kTimeout = 201,            // no complete answer in time
-  kHttpStatus = 202,         // an HTTP status other than 200 (and 404 where it means "absent")
-  kNotFound = 203,           // the server has no such file (HTTP 404)
+  kNetwork = 200,     // connection refused, reset, DNS, TLS handshake
+  kTimeout = 201,     // no complete answer in time
+  kHttpStatus = 202,  // an HTTP status other than 200 (and 404 where it means "absent")
+  kNotFound = 203,    // the server has no such file (HTTP 404)
 
   // 3xx: local. This machine failed or was misused.
-  kIo = 300,                 // a file system call failed
-  kFileNotFound = 301,       // a local file does not exist
-  kNoSpace = 302,            // the disk is full
-  kInvalidArgument = 303,    // a caller passed something invalid
-  kCorruptState = 304,       // local state that we wrote does not parse
-  kUnsupported = 305,        // a feature this build does not have
-  kInternal = 399,           // a bug: an invariant did not hold
+  kIo = 300,               // a file system call failed
+  kFileNotFound = 301,     // a local file does not exist
+  kNoSpace = 302,          // the disk is full
+  kInvalidArgument = 303,  // a caller passed something invalid
+  kCorruptState = 304,     // local state that we wrote does not parse
+  kUnsupported = 305,      // a feature this build does not have
+  kInternal = 399,         // a bug: an invariant did not hold
 };
 
 // The category of a code (from its hundreds digit).

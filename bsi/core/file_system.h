@@ -37,8 +37,8 @@ class WritableFile {
   virtual ~WritableFile() = default;
   virtual Status Append(std::span<const std::uint8_t> data) = 0;
   Status Append(std::string_view data) {
-    return Append(std::span<const std::uint8_t>(
-        reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+    return Append(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()),
+                                                data.size()));
   }
   // Makes every byte appended so far durable (fsync).
   virtual Status Sync() = 0;

@@ -29,16 +29,26 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value)
+      : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: ok().
-  T& value() & { assert(ok()); return std::get<0>(data_); }
-  const T& value() const& { assert(ok()); return std::get<0>(data_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(data_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(data_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(data_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(data_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
@@ -46,7 +56,10 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
   // REQUIRES: !ok().
-  const Error& error() const { assert(!ok()); return std::get<1>(data_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(data_);
+  }
 
  private:
   std::variant<T, Error> data_;
@@ -62,7 +75,10 @@ class [[nodiscard]] Result<void> {
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: !ok().
-  const Error& error() const { assert(!ok()); return *error_; }
+  const Error& error() const {
+    assert(!ok());
+    return *error_;
+  }
 
  private:
   std::optional<Error> error_;
@@ -77,12 +93,12 @@ inline Status Ok() { return Status(); }
 #define BSI_CONCAT_INNER_(a, b) a##b
 #define BSI_CONCAT_(a, b) BSI_CONCAT_INNER_(a, b)
 
-#define BSI_TRY(expr)                          \
-  do {                                         \
-    auto bsi_try_result_ = (expr);             \
-    if (!bsi_try_result_.ok()) {               \
-      return bsi_try_result_.error();          \
-    }                                          \
+#define BSI_TRY(expr)                 \
+  do {                                \
+    auto bsi_try_result_ = (expr);    \
+    if (!bsi_try_result_.ok()) {      \
+      return bsi_try_result_.error(); \
+    }                                 \
   } while (false)
 
 // lhs may be a declaration ("const T* x"), so it cannot be parenthesized.

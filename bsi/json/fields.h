@@ -26,10 +26,8 @@ const Value* Find(const Object& object, std::string_view key);
 Result<const Object*> AsObject(const Value& value, const std::string& where);
 Result<const Object*> GetObject(const Object& object, std::string_view key,
                                 const std::string& where);
-Result<const Array*> GetArray(const Object& object, std::string_view key,
-                              const std::string& where);
-Result<std::string> GetString(const Object& object, std::string_view key,
-                              const std::string& where);
+Result<const Array*> GetArray(const Object& object, std::string_view key, const std::string& where);
+Result<std::string> GetString(const Object& object, std::string_view key, const std::string& where);
 Result<std::int64_t> GetInt(const Object& object, std::string_view key, const std::string& where);
 Result<bool> GetBool(const Object& object, std::string_view key, const std::string& where);
 

@@ -1,9 +1,10 @@
 #include "bsi/json/json.h"
 
-#include <boost/json/basic_parser_impl.hpp>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+
+#include <boost/json/basic_parser_impl.hpp>
 
 namespace bsi::json {
 namespace {
@@ -176,13 +177,27 @@ void AppendEscapedString(std::string& out, const std::string& s) {
   out.push_back('"');
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -259,13 +274,20 @@ void AppendPretty(std::string& out, const Value& v, int indent) {
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kInt: return "integer";
-    case Kind::kDouble: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kInt:
+      return "integer";
+    case Kind::kDouble:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "unknown";
 }
@@ -295,8 +317,7 @@ Result<Value> Parse(std::string_view text) {
 Result<std::string> Canonicalize(const Value& value) {
   std::string out;
   if (!AppendCanonical(out, value)) {
-    return Error(ErrorCode::kMalformed,
-                 "canonical JSON cannot hold a non-integer number");
+    return Error(ErrorCode::kMalformed, "canonical JSON cannot hold a non-integer number");
   }
   return out;
 }

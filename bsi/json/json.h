@@ -41,18 +41,18 @@ std::string_view KindName(Kind kind);
 
 class Value {
  public:
-  Value() = default;  // null
-  Value(std::nullptr_t) {}                                   // NOLINT
-  Value(bool b) : data_(b) {}                                // NOLINT
-  Value(int i) : data_(static_cast<std::int64_t>(i)) {}      // NOLINT
-  Value(std::int64_t i) : data_(i) {}                        // NOLINT
+  Value() = default;                                               // null
+  Value(std::nullptr_t) {}                                         // NOLINT
+  Value(bool b) : data_(b) {}                                      // NOLINT
+  Value(int i) : data_(static_cast<std::int64_t>(i)) {}            // NOLINT
+  Value(std::int64_t i) : data_(i) {}                              // NOLINT
   Value(std::uint32_t i) : data_(static_cast<std::int64_t>(i)) {}  // NOLINT
-  Value(double d) : data_(d) {}                              // NOLINT
-  Value(std::string s) : data_(std::move(s)) {}              // NOLINT
-  Value(std::string_view s) : data_(std::string(s)) {}       // NOLINT
-  Value(const char* s) : data_(std::string(s)) {}            // NOLINT
-  Value(Array a) : data_(std::move(a)) {}                    // NOLINT
-  Value(Object o) : data_(std::move(o)) {}                   // NOLINT
+  Value(double d) : data_(d) {}                                    // NOLINT
+  Value(std::string s) : data_(std::move(s)) {}                    // NOLINT
+  Value(std::string_view s) : data_(std::string(s)) {}             // NOLINT
+  Value(const char* s) : data_(std::string(s)) {}                  // NOLINT
+  Value(Array a) : data_(std::move(a)) {}                          // NOLINT
+  Value(Object o) : data_(std::move(o)) {}                         // NOLINT
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }
   bool is_null() const { return kind() == Kind::kNull; }

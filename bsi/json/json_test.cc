@@ -1,9 +1,9 @@
 #include "bsi/json/json.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace bsi::json {
 namespace {
@@ -59,27 +59,27 @@ TEST_P(JsonRejects, WithMalformed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Strict, JsonRejects,
-    ::testing::Values(
-        Rejected{"empty", ""}, Rejected{"whitespace_only", "  "},
-        Rejected{"duplicate_key", R"({"a":1,"a":2})"},
-        Rejected{"duplicate_key_nested", R"({"x":{"a":1,"b":2,"a":1}})"},
-        Rejected{"duplicate_key_escaped", R"({"a":1,"\u0061":2})"},
-        Rejected{"trailing_comma_object", R"({"a":1,})"},
-        Rejected{"trailing_comma_array", "[1,2,]"},
-        Rejected{"comment", "{/*c*/}"}, Rejected{"line_comment", "{}// c"},
-        Rejected{"trailing_data", "{} {}"}, Rejected{"trailing_garbage", "1x"},
-        Rejected{"single_quotes", "{'a':1}"}, Rejected{"bare_word", "nul"},
-        Rejected{"uint64_beyond_int64", "9223372036854775808"},
-        Rejected{"leading_zero", "01"}, Rejected{"plus_sign", "+1"},
-        Rejected{"nan", "NaN"}, Rejected{"unterminated_string", "\"abc"},
-        Rejected{"raw_control_char", std::string("\"a\x01\"")},
-        Rejected{"invalid_utf8_byte", std::string("\"\xff\"")},
-        Rejected{"overlong_utf8", std::string("\"\xc0\xaf\"")},
-        Rejected{"truncated_utf8", std::string("\"\xe2\x82\"")},
-        Rejected{"utf16_surrogate_in_utf8", std::string("\"\xed\xa0\x80\"")},
-        Rejected{"lone_surrogate_escape", R"("\ud800")"},
-        Rejected{"too_deep", std::string(kMaxDepth + 1, '[') + std::string(kMaxDepth + 1, ']')},
-        Rejected{"nul_byte_outside_string", std::string("{}\0", 3)}),
+    ::testing::Values(Rejected{"empty", ""}, Rejected{"whitespace_only", "  "},
+                      Rejected{"duplicate_key", R"({"a":1,"a":2})"},
+                      Rejected{"duplicate_key_nested", R"({"x":{"a":1,"b":2,"a":1}})"},
+                      Rejected{"duplicate_key_escaped", R"({"a":1,"\u0061":2})"},
+                      Rejected{"trailing_comma_object", R"({"a":1,})"},
+                      Rejected{"trailing_comma_array", "[1,2,]"}, Rejected{"comment", "{/*c*/}"},
+                      Rejected{"line_comment", "{}// c"}, Rejected{"trailing_data", "{} {}"},
+                      Rejected{"trailing_garbage", "1x"}, Rejected{"single_quotes", "{'a':1}"},
+                      Rejected{"bare_word", "nul"},
+                      Rejected{"uint64_beyond_int64", "9223372036854775808"},
+                      Rejected{"leading_zero", "01"}, Rejected{"plus_sign", "+1"},
+                      Rejected{"nan", "NaN"}, Rejected{"unterminated_string", "\"abc"},
+                      Rejected{"raw_control_char", std::string("\"a\x01\"")},
+                      Rejected{"invalid_utf8_byte", std::string("\"\xff\"")},
+                      Rejected{"overlong_utf8", std::string("\"\xc0\xaf\"")},
+                      Rejected{"truncated_utf8", std::string("\"\xe2\x82\"")},
+                      Rejected{"utf16_surrogate_in_utf8", std::string("\"\xed\xa0\x80\"")},
+                      Rejected{"lone_surrogate_escape", R"("\ud800")"},
+                      Rejected{"too_deep",
+                               std::string(kMaxDepth + 1, '[') + std::string(kMaxDepth + 1, ']')},
+                      Rejected{"nul_byte_outside_string", std::string("{}\0", 3)}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(JsonParse, AcceptsMaximumDepth) {

@@ -7,10 +7,14 @@ namespace bsi::metadata {
 
 std::string_view RoleTypeName(RoleType type) {
   switch (type) {
-    case RoleType::kRoot: return "root";
-    case RoleType::kTimestamp: return "timestamp";
-    case RoleType::kSnapshot: return "snapshot";
-    case RoleType::kTargets: return "targets";
+    case RoleType::kRoot:
+      return "root";
+    case RoleType::kTimestamp:
+      return "timestamp";
+    case RoleType::kSnapshot:
+      return "snapshot";
+    case RoleType::kTargets:
+      return "targets";
   }
   return "unknown";
 }

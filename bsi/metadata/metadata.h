@@ -82,7 +82,7 @@ struct DelegatedRole {
 };
 
 struct Delegations {
-  std::map<std::string, Key> keys;  // key ID -> key
+  std::map<std::string, Key> keys;   // key ID -> key
   std::vector<DelegatedRole> roles;  // in listed order; names unique
 };
 
@@ -97,8 +97,8 @@ struct Common {
 
 struct Root : Common {
   bool consistent_snapshot = true;
-  std::map<std::string, Key> keys;         // key ID -> key
-  std::map<std::string, RoleKeys> roles;   // all four top-level roles
+  std::map<std::string, Key> keys;        // key ID -> key
+  std::map<std::string, RoleKeys> roles;  // all four top-level roles
 };
 
 struct Timestamp : Common {

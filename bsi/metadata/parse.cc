@@ -34,8 +34,7 @@ Result<Key> ParseKey(const json::Value& value, const std::string& where) {
   return key;
 }
 
-Result<std::map<std::string, Key>> ParseKeys(const json::Object& object,
-                                             const std::string& where) {
+Result<std::map<std::string, Key>> ParseKeys(const json::Object& object, const std::string& where) {
   std::map<std::string, Key> keys;
   for (const auto& [keyid, value] : object) {
     BSI_ASSIGN_OR_RETURN(Key key, ParseKey(value, where + "." + keyid));
@@ -44,8 +43,7 @@ Result<std::map<std::string, Key>> ParseKeys(const json::Object& object,
   return keys;
 }
 
-Result<std::vector<std::string>> ParseStringList(const json::Object& object,
-                                                 std::string_view name,
+Result<std::vector<std::string>> ParseStringList(const json::Object& object, std::string_view name,
                                                  const std::string& where) {
   BSI_ASSIGN_OR_RETURN(const json::Array* array, GetArray(object, name, where));
   std::vector<std::string> out;
@@ -191,8 +189,7 @@ Result<const json::Object*> ParseEnvelope(const json::Value& document, RoleType 
                                           Metadata<T>& out) {
   BSI_ASSIGN_OR_RETURN(const json::Object* top, AsObject(document, "metadata"));
   BSI_ASSIGN_OR_RETURN(const json::Object* signed_part, GetObject(*top, "signed", "metadata"));
-  BSI_ASSIGN_OR_RETURN(const json::Array* signatures,
-                       GetArray(*top, "signatures", "metadata"));
+  BSI_ASSIGN_OR_RETURN(const json::Array* signatures, GetArray(*top, "signatures", "metadata"));
   std::set<std::string> seen;
   for (const json::Value& item : *signatures) {
     BSI_ASSIGN_OR_RETURN(const json::Object* object, AsObject(item, "signatures[]"));
@@ -313,10 +310,9 @@ Status VerifyThreshold(std::string_view role_name, const RoleKeys& role,
       auto public_key = crypto::PublicKey::FromTuf(key->second.keytype, key->second.scheme,
                                                    key->second.public_value);
       if (!public_key.ok() || !public_key->Verify(canonical_signed, signature.sig)) continue;
-      const bool same_key_counted =
-          std::any_of(counted.begin(), counted.end(), [&](const Signature* other) {
-            return public_key->Verify(canonical_signed, other->sig);
-          });
+      const bool same_key_counted = std::any_of(
+          counted.begin(), counted.end(),
+          [&](const Signature* other) { return public_key->Verify(canonical_signed, other->sig); });
       if (same_key_counted) continue;
       counted_keyids.insert(keyid);
       counted.push_back(&signature);
@@ -333,8 +329,7 @@ Status VerifyThreshold(std::string_view role_name, const RoleKeys& role,
 }
 
 Status VerifyLengthAndHashes(std::string_view data, std::optional<std::int64_t> length,
-                             const std::map<std::string, std::string>& hashes,
-                             bool require_hash) {
+                             const std::map<std::string, std::string>& hashes, bool require_hash) {
   if (length && static_cast<std::uint64_t>(*length) != data.size()) {
     return Error(ErrorCode::kLengthMismatch, "expected " + std::to_string(*length) +
                                                  " bytes, got " + std::to_string(data.size()));

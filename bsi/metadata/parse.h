@@ -32,16 +32,14 @@ Result<Metadata<Targets>> ParseTargets(std::string_view bytes);
 // role, the count and the threshold.
 Status VerifyThreshold(std::string_view role_name, const RoleKeys& role,
                        const std::map<std::string, Key>& keys,
-                       const std::vector<Signature>& signatures,
-                       std::string_view canonical_signed);
+                       const std::vector<Signature>& signatures, std::string_view canonical_signed);
 
 // Checks data against a length and hashes: the length when given, and
 // every hash whose algorithm this client knows (sha256, sha512). Errors:
 // kLengthMismatch, kHashMismatch, kMissingHash when `hashes` is non-empty
 // but names no known algorithm, or when `require_hash` and it is empty.
 Status VerifyLengthAndHashes(std::string_view data, std::optional<std::int64_t> length,
-                             const std::map<std::string, std::string>& hashes,
-                             bool require_hash);
+                             const std::map<std::string, std::string>& hashes, bool require_hash);
 
 }  // namespace bsi::metadata
 

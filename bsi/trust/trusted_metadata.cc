@@ -62,13 +62,11 @@ Status TrustedMetadata::UpdateRoot(std::string_view bytes) {
   return Ok();
 }
 
-Result<TrustedMetadata::TimestampOutcome> TrustedMetadata::UpdateTimestamp(
-    std::string_view bytes) {
+Result<TrustedMetadata::TimestampOutcome> TrustedMetadata::UpdateTimestamp(std::string_view bytes) {
   if (snapshot_) return Error(ErrorCode::kInternal, "timestamp update after snapshot");
   // §5.3.10: the final root must not have expired.
   if (root_.signed_part.IsExpired(reference_time_)) {
-    return Expired("root v" + std::to_string(root_.signed_part.version),
-                   root_.signed_part.expires);
+    return Expired("root v" + std::to_string(root_.signed_part.version), root_.signed_part.expires);
   }
   BSI_ASSIGN_OR_RETURN(Metadata<Timestamp> next, metadata::ParseTimestamp(bytes));
   BSI_TRY(VerifyByRoot(root_.signed_part, "timestamp", next));
@@ -177,8 +175,8 @@ Status TrustedMetadata::UpdateTargetsRole(std::string_view bytes, const std::str
   if (listed == meta.end()) {
     return Error(ErrorCode::kUntrustedRole, "snapshot does not list " + role_name + ".json");
   }
-  Status matches = metadata::VerifyLengthAndHashes(bytes, listed->second.length,
-                                                   listed->second.hashes, false);
+  Status matches =
+      metadata::VerifyLengthAndHashes(bytes, listed->second.length, listed->second.hashes, false);
   if (!matches.ok()) return matches.error().WithContext(role_name);
   auto next = metadata::ParseTargets(bytes);
   if (!next.ok()) return next.error().WithContext(role_name);
@@ -186,9 +184,9 @@ Status TrustedMetadata::UpdateTargetsRole(std::string_view bytes, const std::str
                                     next->canonical_signed));
   const std::int64_t version = next->signed_part.version;
   if (version != listed->second.version) {
-    return Error(ErrorCode::kVersionMismatch,
-                 "snapshot names " + role_name + " v" + std::to_string(listed->second.version) +
-                     ", got v" + std::to_string(version));
+    return Error(ErrorCode::kVersionMismatch, "snapshot names " + role_name + " v" +
+                                                  std::to_string(listed->second.version) +
+                                                  ", got v" + std::to_string(version));
   }
   if (next->signed_part.IsExpired(reference_time_)) {
     return Expired(role_name + " v" + std::to_string(version), next->signed_part.expires);

@@ -7,11 +7,12 @@
 //                  --target-dir DIR --target-base-url URL download
 //
 // Exit status: 0 on success, 1 on any failure (messages on stderr).
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "bsi/client/updater.h"
 #include "bsi/core/clock.h"
@@ -58,10 +59,12 @@ int RefreshOrDownload(const Options& options, bool download) {
   bsi::PosixFileSystem fs;
   bsi::SystemClock clock;
   bsi::fetch::CurlTransport transport;
-  bsi::client::Updater updater(
-      bsi::client::UpdaterConfig{options.metadata_dir, options.metadata_url, options.target_dir,
-                                 options.target_base_url, {}},
-      transport, fs, clock);
+  bsi::client::Updater updater(bsi::client::UpdaterConfig{options.metadata_dir,
+                                                          options.metadata_url,
+                                                          options.target_dir,
+                                                          options.target_base_url,
+                                                          {}},
+                               transport, fs, clock);
   bsi::Status refreshed = updater.Refresh();
   if (!refreshed.ok()) return Fail("refresh", refreshed.error());
   if (!download) return 0;
@@ -82,8 +85,7 @@ int Run(int argc, char** argv) {
   app.set_version_flag("--version", "bsi-tuf-client 0.1.0");
   app.add_option("--metadata-url", options.metadata_url,
                  "Base URL of the repository's metadata, ending with '/'");
-  app.add_option("--metadata-dir", options.metadata_dir,
-                 "Directory holding the trusted metadata")
+  app.add_option("--metadata-dir", options.metadata_dir, "Directory holding the trusted metadata")
       ->required();
   app.add_option("--target-name", options.target_names,
                  "Target path to download (repeatable; fetched in order)")
@@ -93,8 +95,7 @@ int Run(int argc, char** argv) {
   app.add_option("--target-base-url", options.target_base_url,
                  "Base URL of the repository's artifacts, ending with '/'");
   CLI::App* init = app.add_subcommand("init", "Install a trusted root (no request is made)");
-  init->add_option("TRUSTED_ROOT_FILE", options.trusted_root, "The trusted root.json")
-      ->required();
+  init->add_option("TRUSTED_ROOT_FILE", options.trusted_root, "The trusted root.json")->required();
   CLI::App* refresh = app.add_subcommand("refresh", "Update the trusted metadata");
   CLI::App* download = app.add_subcommand("download", "Refresh, then download targets");
   app.require_subcommand(1);
