@@ -71,6 +71,11 @@ Result<std::unique_ptr<SequentialFile>> FaultInjectionFileSystem::OpenSequential
   return target_.OpenSequential(path);
 }
 
+Result<std::unique_ptr<RandomAccessFile>> FaultInjectionFileSystem::OpenRandomAccess(
+    const std::string& path) {
+  return target_.OpenRandomAccess(path);
+}
+
 Result<std::unique_ptr<WritableFile>> FaultInjectionFileSystem::OpenWritable(
     const std::string& path, unsigned mode) {
   BSI_TRY(CountOperation("OpenWritable", path));
@@ -114,6 +119,25 @@ Result<std::uint64_t> FaultInjectionFileSystem::FileSize(const std::string& path
 
 Result<std::vector<std::string>> FaultInjectionFileSystem::ListDir(const std::string& path) {
   return target_.ListDir(path);
+}
+
+Result<FileInfo> FaultInjectionFileSystem::GetInfo(const std::string& path) {
+  return target_.GetInfo(path);
+}
+
+Status FaultInjectionFileSystem::CreateSymlink(const std::string& target,
+                                               const std::string& link_path) {
+  BSI_TRY(CountOperation("CreateSymlink", link_path));
+  return target_.CreateSymlink(target, link_path);
+}
+
+Result<std::string> FaultInjectionFileSystem::ReadSymlink(const std::string& path) {
+  return target_.ReadSymlink(path);
+}
+
+Status FaultInjectionFileSystem::SetMode(const std::string& path, unsigned mode) {
+  BSI_TRY(CountOperation("SetMode", path));
+  return target_.SetMode(path, mode);
 }
 
 }  // namespace bsi::testing

@@ -3,9 +3,10 @@
 // MemoryFileSystem::SimulateCrash(), a crash) at every step.
 //
 // Counted operations are those that change state: OpenWritable, Rename,
-// RemoveFile, CreateDir, RemoveDir, SyncDir, and Append, Sync and Close of
-// the files it opens. Reads (ReadFile, OpenSequential, Stat, FileSize,
-// ListDir) pass straight through and are not counted. A failing operation
+// RemoveFile, CreateDir, RemoveDir, SyncDir, CreateSymlink, SetMode, and
+// Append, Sync and Close of the files it opens. Reads (ReadFile,
+// OpenSequential, OpenRandomAccess, Stat, FileSize, ListDir, GetInfo,
+// ReadSymlink) pass straight through and are not counted. A failing operation
 // does not reach the wrapped file system; it returns kIo (or kNoSpace) with
 // a message starting "injected fault".
 //
@@ -64,6 +65,7 @@ class FaultInjectionFileSystem final : public FileSystem {
 
   Result<std::string> ReadFile(const std::string& path, std::uint64_t max_bytes) override;
   Result<std::unique_ptr<SequentialFile>> OpenSequential(const std::string& path) override;
+  Result<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
                                                      unsigned mode = 0644) override;
   Status Rename(const std::string& from, const std::string& to) override;
@@ -74,6 +76,10 @@ class FaultInjectionFileSystem final : public FileSystem {
   Result<FileType> Stat(const std::string& path) override;
   Result<std::uint64_t> FileSize(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
+  Result<FileInfo> GetInfo(const std::string& path) override;
+  Status CreateSymlink(const std::string& target, const std::string& link_path) override;
+  Result<std::string> ReadSymlink(const std::string& path) override;
+  Status SetMode(const std::string& path, unsigned mode) override;
 
  private:
   class FaultyWritableFile;

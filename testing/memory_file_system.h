@@ -14,6 +14,13 @@
 // (never above "/"). A relative path is taken as relative to "/", so "a/b"
 // and "/a/b" name the same file. The root "/" always exists.
 //
+// Symlinks are directory entries like files (durable after SyncDir of their
+// directory) and are followed as the kernel follows them (see
+// file_system.h), up to 40 per lookup; ".." in a path or target is resolved
+// lexically after splicing a target in. Modes are kept per node (a symlink's
+// is 0777); SetMode takes effect at once and, as a simplification, survives
+// a crash without any sync.
+//
 // Errors follow PosixFileSystem: kFileNotFound when an entry is missing; kIo
 // for the rest (a file where a directory is needed or the reverse, removing a
 // non-empty directory, using a closed file or one opened before a crash).
@@ -42,6 +49,7 @@ class MemoryFileSystem final : public FileSystem {
 
   Result<std::string> ReadFile(const std::string& path, std::uint64_t max_bytes) override;
   Result<std::unique_ptr<SequentialFile>> OpenSequential(const std::string& path) override;
+  Result<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
                                                      unsigned mode = 0644) override;
   Status Rename(const std::string& from, const std::string& to) override;
@@ -52,6 +60,10 @@ class MemoryFileSystem final : public FileSystem {
   Result<FileType> Stat(const std::string& path) override;
   Result<std::uint64_t> FileSize(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
+  Result<FileInfo> GetInfo(const std::string& path) override;
+  Status CreateSymlink(const std::string& target, const std::string& link_path) override;
+  Result<std::string> ReadSymlink(const std::string& path) override;
+  Status SetMode(const std::string& path, unsigned mode) override;
 
   // Drops everything that was not made durable, as a power cut would.
   // Files opened before the crash fail from then on (kIo).
@@ -60,7 +72,7 @@ class MemoryFileSystem final : public FileSystem {
   // Absolute paths ("/a/b") of every regular file that exists now, sorted.
   std::vector<std::string> AllFiles();
 
-  // The mode a file or directory was created with.
+  // The mode of a file or directory (as created, or as last set).
   // Errors: kFileNotFound.
   Result<unsigned> Mode(const std::string& path);
 

@@ -13,6 +13,9 @@ namespace {
 
 std::string FileNameFor(const std::string& role) { return PercentEncode(role) + ".json"; }
 
+// Marks a partial download: '#' never occurs in a percent-encoded name.
+constexpr std::string_view kPartialMarker = "#partial-";
+
 // Streams an artifact into a file while hashing it with every known
 // algorithm the target lists, refusing more bytes than expected.
 class VerifyingFileSink final : public fetch::ByteSink {
@@ -118,6 +121,22 @@ Result<std::string> Updater::FetchMetadata(const std::string& role,
   return bytes;
 }
 
+void Updater::RemoveLeftovers(const std::string& dir, std::string_view marker) {
+  // Temporary files of a run that crashed before it could clean up. Only
+  // names we create are matched, so nothing else in the directory is touched.
+  auto names = fs_.ListDir(dir);
+  if (!names.ok()) return;
+  for (const std::string& name : *names) {
+    // A stored file's name ends with ".json" (metadata) or is percent-encoded
+    // (artifacts: never a '#'), so it never matches.
+    const bool stored =
+        marker.front() == '.' && name.size() >= 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+    if (!stored && name.find(marker) != std::string::npos) {
+      (void)fs_.RemoveFile(JoinPath(dir, name));
+    }
+  }
+}
+
 Status Updater::Refresh() {
   trusted_.reset();
   auto root =
@@ -126,6 +145,7 @@ Status Updater::Refresh() {
   BSI_ASSIGN_OR_RETURN(trust::TrustedMetadata trusted,
                        trust::TrustedMetadata::Create(*root, clock_.Now()));
   trusted_.emplace(std::move(trusted));
+  RemoveLeftovers(config_.metadata_dir, ".json.tmp.");
   BSI_TRY(LoadRoot());
   BSI_TRY(LoadTimestamp());
   BSI_TRY(LoadSnapshot());
@@ -270,9 +290,10 @@ Result<std::string> Updater::DownloadTarget(const TargetInfo& target) {
     url_path = prefix + digest + "." + name;
   }
   BSI_TRY(CreateDirs(fs_, config_.target_dir));
+  RemoveLeftovers(config_.target_dir, kPartialMarker);
   const std::string final_path = LocalPathFor(target);
   BSI_ASSIGN_OR_RETURN(std::string suffix, crypto::RandomHex(8));
-  const std::string temp_path = final_path + ".part." + suffix;
+  const std::string temp_path = final_path + std::string(kPartialMarker) + suffix;
   BSI_ASSIGN_OR_RETURN(crypto::MultiHasher hasher, crypto::MultiHasher::Create(algorithms));
   Status status = [&]() -> Status {
     BSI_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_.OpenWritable(temp_path));

@@ -113,6 +113,7 @@ class Updater {
                                     std::uint64_t max_bytes);
   Status Persist(const std::string& role, std::string_view bytes);
   std::optional<std::string> ReadLocal(const std::string& role, std::uint64_t max_bytes);
+  void RemoveLeftovers(const std::string& dir, std::string_view marker);
 
   UpdaterConfig config_;
   fetch::Transport& transport_;

@@ -442,5 +442,25 @@ TEST_F(UpdaterTest, FailedPersistNeverLeavesPartialOrUnverifiedFiles) {
   }
 }
 
+TEST_F(UpdaterTest, LeftoversOfACrashedRunAreRemovedAndStoredFilesKept) {
+  sim_.AddTarget("targets", "a.part.json", "artifact\n");
+  sim_.BumpTargets("targets");
+  sim_.UpdateSnapshot();
+  ASSERT_OK(WriteFileAtomically(fs_, JoinPath(kMetadataDir, "timestamp.json.tmp.0badc0de"), "x"));
+  ASSERT_OK(CreateDirs(fs_, kTargetDir));
+  ASSERT_OK(WriteFileAtomically(fs_, JoinPath(kTargetDir, "old#partial-0badc0de"), "x"));
+  auto updater = MakeUpdater();
+  ASSERT_OK(updater->Refresh());
+  EXPECT_FALSE(fs_.Exists(JoinPath(kMetadataDir, "timestamp.json.tmp.0badc0de")));
+  auto info = updater->GetTargetInfo("a.part.json");
+  ASSERT_OK(info);
+  auto path = updater->DownloadTarget(*info);
+  ASSERT_OK(path);
+  EXPECT_FALSE(fs_.Exists(JoinPath(kTargetDir, "old#partial-0badc0de")));
+  auto names = fs_.ListDir(kTargetDir);
+  ASSERT_OK(names);
+  EXPECT_EQ(*names, std::vector<std::string>{"a.part.json"});
+}
+
 }  // namespace
 }  // namespace bsi::client

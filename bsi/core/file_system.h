@@ -15,8 +15,13 @@
 // WritableFile is durable after Sync(); a directory entry (create, rename,
 // remove) is durable after SyncDir() of its parent directory.
 //
+// Symlinks: calls that open or size a file (ReadFile, Open*, FileSize,
+// ListDir, SyncDir) follow symlinks, as open(2) does; Stat, GetInfo, Rename,
+// RemoveFile, RemoveDir, CreateSymlink and ReadSymlink act on the link itself.
+//
 // Thread-safety: PosixFileSystem is thread-safe; a WritableFile or
-// SequentialFile is used by one thread at a time.
+// SequentialFile is used by one thread at a time; a RandomAccessFile may be
+// read by many threads at once.
 #ifndef BSI_CORE_FILE_SYSTEM_H_
 #define BSI_CORE_FILE_SYSTEM_H_
 
@@ -53,7 +58,34 @@ class SequentialFile {
   virtual Result<std::size_t> Read(std::span<std::uint8_t> buffer) = 0;
 };
 
+// A file read at arbitrary offsets (pread), e.g. the old file and the patch
+// of a delta. Its size is taken when it is opened; the file must not change
+// while it is open.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to buffer.size() bytes at offset; returns the count (0 at/after
+  // end). Fewer bytes than asked are returned only at the end of the file.
+  // Thread-safe for concurrent reads.
+  virtual Result<std::size_t> ReadAt(std::uint64_t offset,
+                                     std::span<std::uint8_t> buffer) const = 0;
+  // The size in bytes when the file was opened.
+  virtual std::uint64_t size() const = 0;
+};
+
 enum class FileType { kRegular, kDirectory, kSymlink, kOther };
+
+// What lstat(2) tells about an entry.
+struct FileInfo {
+  FileType type;
+  // Regular file: its length; symlink: the length of its target; otherwise
+  // whatever the file system reports (not portable).
+  std::uint64_t size = 0;
+  // Permission bits with setuid/setgid/sticky (st_mode & 07777); a symlink's
+  // is 0777.
+  unsigned mode = 0;
+  std::uint64_t link_count = 1;
+};
 
 class FileSystem {
  public:
@@ -64,6 +96,10 @@ class FileSystem {
   virtual Result<std::string> ReadFile(const std::string& path, std::uint64_t max_bytes) = 0;
 
   virtual Result<std::unique_ptr<SequentialFile>> OpenSequential(const std::string& path) = 0;
+
+  // Opens a regular file for reads at any offset. Errors: kFileNotFound; kIo
+  // (also for a directory).
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) = 0;
 
   // Creates or truncates path for writing (mode 0644 unless given).
   virtual Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path,
@@ -88,6 +124,24 @@ class FileSystem {
   virtual Result<FileType> Stat(const std::string& path) = 0;
 
   virtual Result<std::uint64_t> FileSize(const std::string& path) = 0;
+
+  // Type, size, mode and link count of path; does not follow a final symlink
+  // (lstat). Errors: kFileNotFound; kIo.
+  virtual Result<FileInfo> GetInfo(const std::string& path) = 0;
+
+  // Creates link_path as a symlink holding target (which need not exist;
+  // relative targets are relative to link_path's directory). Errors:
+  // kFileNotFound if the parent is missing or target is empty; kIo if
+  // link_path exists.
+  virtual Status CreateSymlink(const std::string& target, const std::string& link_path) = 0;
+
+  // The target a symlink holds. Errors: kFileNotFound; kIo if not a symlink.
+  virtual Result<std::string> ReadSymlink(const std::string& path) = 0;
+
+  // Sets the permission bits (mode & 07777, chmod(2)), taking effect at once.
+  // REQUIRES: path is not a symlink (kInvalidArgument if it is: chmod would
+  // change the file the link points to). Errors: kFileNotFound; kIo.
+  virtual Status SetMode(const std::string& path, unsigned mode) = 0;
 
   // Names (not paths) of the entries of a directory, sorted, without . and ..
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;

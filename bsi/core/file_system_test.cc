@@ -332,6 +332,98 @@ TYPED_TEST(FileSystemContractTest, WriteFileAtomically) {
   EXPECT_EQ(*this->Fs().ListDir(this->Path("")), std::vector<std::string>{"state.json"});
 }
 
+TYPED_TEST(FileSystemContractTest, RandomAccessReads) {
+  FileSystem& fs = this->Fs();
+  ASSERT_OK(WriteFile(fs, this->Path("f"), "0123456789"));
+  auto file = fs.OpenRandomAccess(this->Path("f"));
+  ASSERT_OK(file);
+  EXPECT_EQ((*file)->size(), 10u);
+  std::uint8_t buffer[4];
+  auto read_at = [&](std::uint64_t offset) {
+    Result<std::size_t> n = (*file)->ReadAt(offset, buffer);
+    return n.ok() ? std::string(reinterpret_cast<const char*>(buffer), *n) : "<error>";
+  };
+  EXPECT_EQ(read_at(3), "3456");
+  EXPECT_EQ(read_at(0), "0123");
+  EXPECT_EQ(read_at(8), "89");  // short only at the end
+  EXPECT_EQ(read_at(10), "");
+  EXPECT_EQ(read_at(std::uint64_t{1} << 62), "");
+  EXPECT_EQ(read_at(~std::uint64_t{0}), "");
+  std::vector<std::thread> readers;  // concurrent reads share no offset
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&file, t] {
+      for (int i = 0; i < 100; ++i) {
+        std::uint8_t byte = 0;
+        const auto offset = static_cast<std::uint64_t>((t + i) % 10);
+        EXPECT_EQ(*(*file)->ReadAt(offset, std::span<std::uint8_t>(&byte, 1)), 1u);
+        EXPECT_EQ(byte, '0' + offset);
+      }
+    });
+  }
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(CodeOf(fs.OpenRandomAccess(this->Path("missing"))), ErrorCode::kFileNotFound);
+  ASSERT_OK(fs.CreateDir(this->Path("d")));
+  EXPECT_EQ(CodeOf(fs.OpenRandomAccess(this->Path("d"))), ErrorCode::kIo);
+}
+
+TYPED_TEST(FileSystemContractTest, GetInfoAndSetMode) {
+  FileSystem& fs = this->Fs();
+  ASSERT_OK(WriteFile(fs, this->Path("f"), "12345"));
+  ASSERT_OK(fs.CreateDir(this->Path("d")));
+  ASSERT_OK(fs.SetMode(this->Path("f"), 0751));
+  ASSERT_OK(fs.SetMode(this->Path("d"), 01750));
+  Result<FileInfo> file = fs.GetInfo(this->Path("f"));
+  ASSERT_OK(file);
+  EXPECT_EQ(file->type, FileType::kRegular);
+  EXPECT_EQ(file->size, 5u);
+  EXPECT_EQ(file->mode, 0751u);
+  EXPECT_EQ(file->link_count, 1u);
+  Result<FileInfo> dir = fs.GetInfo(this->Path("d"));
+  ASSERT_OK(dir);
+  EXPECT_EQ(dir->type, FileType::kDirectory);
+  EXPECT_EQ(dir->mode, 01750u);
+  ASSERT_OK(fs.SetMode(this->Path("d"), 0755));
+  EXPECT_EQ(fs.GetInfo(this->Path("d"))->mode, 0755u);
+  EXPECT_EQ(CodeOf(fs.GetInfo(this->Path("missing"))), ErrorCode::kFileNotFound);
+  EXPECT_EQ(CodeOf(fs.SetMode(this->Path("missing"), 0644)), ErrorCode::kFileNotFound);
+}
+
+TYPED_TEST(FileSystemContractTest, Symlinks) {
+  FileSystem& fs = this->Fs();
+  ASSERT_OK(fs.CreateDir(this->Path("d")));
+  ASSERT_OK(WriteFile(fs, this->Path("d/f"), "F"));
+  ASSERT_OK(fs.CreateSymlink("f", this->Path("d/rel")));  // relative to d/
+  ASSERT_OK(fs.CreateSymlink(this->Path("d"), this->Path("abs")));
+  ASSERT_OK(fs.CreateSymlink("nowhere", this->Path("dangling")));
+  EXPECT_EQ(*fs.ReadSymlink(this->Path("d/rel")), "f");
+  EXPECT_EQ(*fs.ReadSymlink(this->Path("abs")), this->Path("d"));
+  EXPECT_EQ(*fs.Stat(this->Path("abs")), FileType::kSymlink);
+  Result<FileInfo> info = fs.GetInfo(this->Path("dangling"));
+  ASSERT_OK(info);
+  EXPECT_EQ(info->type, FileType::kSymlink);
+  EXPECT_EQ(info->size, 7u);  // the target's length
+  // Opening follows links, also through a directory link.
+  EXPECT_EQ(ReadOrError(fs, this->Path("d/rel")), "F");
+  EXPECT_EQ(ReadOrError(fs, this->Path("abs/rel")), "F");
+  EXPECT_EQ(*fs.ListDir(this->Path("abs")), (std::vector<std::string>{"f", "rel"}));
+  EXPECT_EQ(CodeOf(fs.ReadFile(this->Path("dangling"), 10)), ErrorCode::kFileNotFound);
+  ASSERT_OK(WriteFile(fs, this->Path("dangling"), "N"));  // creates what it names
+  EXPECT_EQ(ReadOrError(fs, this->Path("nowhere")), "N");
+  // Errors.
+  EXPECT_EQ(CodeOf(fs.CreateSymlink("x", this->Path("d/f"))), ErrorCode::kIo);
+  EXPECT_EQ(CodeOf(fs.CreateSymlink("x", this->Path("no/l"))), ErrorCode::kFileNotFound);
+  EXPECT_EQ(CodeOf(fs.ReadSymlink(this->Path("d/f"))), ErrorCode::kIo);
+  EXPECT_EQ(CodeOf(fs.ReadSymlink(this->Path("missing"))), ErrorCode::kFileNotFound);
+  EXPECT_EQ(CodeOf(fs.SetMode(this->Path("d/rel"), 0600)), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(CodeOf(fs.RemoveDir(this->Path("abs"))), ErrorCode::kIo);
+  // Rename and RemoveFile act on the link, not on what it names.
+  ASSERT_OK(fs.Rename(this->Path("d/rel"), this->Path("moved")));
+  EXPECT_EQ(*fs.ReadSymlink(this->Path("moved")), "f");
+  ASSERT_OK(fs.RemoveFile(this->Path("abs")));
+  EXPECT_FALSE(fs.Exists(this->Path("abs")));
+  EXPECT_EQ(ReadOrError(fs, this->Path("d/f")), "F");
+}
+
 // ---------------------------------------------------------------------------
 // PosixFileSystem only: what the memory one cannot have.
 
@@ -514,6 +606,30 @@ TEST_F(MemoryCrashTest, WriteFileAtomicallyIsDurable) {
   EXPECT_EQ(fs_.AllFiles(), std::vector<std::string>{"/d/state"});
 }
 
+TEST_F(MemoryCrashTest, SymlinkNeedsSyncDir) {
+  ASSERT_OK(fs_.CreateSymlink("target", "/d/link"));
+  fs_.SimulateCrash();
+  EXPECT_FALSE(fs_.Exists("/d/link"));
+  ASSERT_OK(fs_.CreateSymlink("target", "/d/link"));
+  ASSERT_OK(fs_.SyncDir("/d"));
+  fs_.SimulateCrash();
+  EXPECT_EQ(*fs_.ReadSymlink("/d/link"), "target");
+  EXPECT_TRUE(fs_.AllFiles().empty());  // regular files only
+}
+
+TEST(MemoryFileSystemTest, SymlinkLoopsAndReadsAfterCrash) {
+  MemoryFileSystem fs;
+  ASSERT_OK(fs.CreateSymlink("b", "/a"));
+  ASSERT_OK(fs.CreateSymlink("a", "/b"));
+  EXPECT_EQ(CodeOf(fs.ReadFile("/a", 10)), ErrorCode::kIo);  // ELOOP
+  ASSERT_OK(WriteFile(fs, "/f", "x"));
+  auto file = fs.OpenRandomAccess("/f");
+  ASSERT_OK(file);
+  fs.SimulateCrash();
+  std::uint8_t byte = 0;
+  EXPECT_EQ(CodeOf((*file)->ReadAt(0, std::span<std::uint8_t>(&byte, 1))), ErrorCode::kIo);
+}
+
 TEST(MemoryFileSystemTest, PathsAreNormalized) {
   MemoryFileSystem fs;
   ASSERT_OK(fs.CreateDir("a"));
@@ -578,12 +694,19 @@ TEST(FaultInjectionTest, CountsOnlyMutatingOperations) {
   EXPECT_OK(fs.Stat("/d/f"));
   EXPECT_OK(fs.FileSize("/d/f"));
   EXPECT_OK(fs.ListDir("/d"));
+  EXPECT_OK(fs.OpenRandomAccess("/d/f"));
+  EXPECT_OK(fs.GetInfo("/d/f"));
   EXPECT_EQ(fs.OperationCount(), 5u);
-  ASSERT_OK(fs.Rename("/d/f", "/d/g"));  // 6
-  ASSERT_OK(fs.SyncDir("/d"));           // 7
-  ASSERT_OK(fs.RemoveFile("/d/g"));      // 8
-  ASSERT_OK(fs.RemoveDir("/d"));         // 9
-  EXPECT_EQ(fs.OperationCount(), 9u);
+  ASSERT_OK(fs.CreateSymlink("f", "/d/l"));  // 6
+  ASSERT_OK(fs.SetMode("/d/f", 0600));       // 7
+  EXPECT_OK(fs.ReadSymlink("/d/l"));
+  ASSERT_OK(fs.RemoveFile("/d/l"));  // 8
+  EXPECT_EQ(fs.OperationCount(), 8u);
+  ASSERT_OK(fs.Rename("/d/f", "/d/g"));  // 9
+  ASSERT_OK(fs.SyncDir("/d"));           // 10
+  ASSERT_OK(fs.RemoveFile("/d/g"));      // 11
+  ASSERT_OK(fs.RemoveDir("/d"));         // 12
+  EXPECT_EQ(fs.OperationCount(), 12u);
   EXPECT_EQ(fs.InjectedFaultCount(), 0u);
 }
 

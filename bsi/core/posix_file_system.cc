@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -120,6 +121,46 @@ class PosixSequentialFile final : public SequentialFile {
   std::string path_;
 };
 
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(int fd, std::string path, std::uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+  PosixRandomAccessFile(const PosixRandomAccessFile&) = delete;
+  PosixRandomAccessFile& operator=(const PosixRandomAccessFile&) = delete;
+
+  Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> buffer) const override {
+    std::size_t done = 0;
+    while (done < buffer.size()) {
+      const std::uint64_t at = offset + done;
+      if (at < offset || at > static_cast<std::uint64_t>(INT64_MAX)) break;  // past any file
+      const ssize_t n =
+          ::pread(fd_, buffer.data() + done, buffer.size() - done, static_cast<off_t>(at));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("cannot read", path_, errno);
+      }
+      if (n == 0) break;  // end of file
+      done += static_cast<std::size_t>(n);
+    }
+    return done;
+  }
+
+  std::uint64_t size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::uint64_t size_;
+};
+
+FileType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kRegular;
+  if (S_ISDIR(mode)) return FileType::kDirectory;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
 // Closes a descriptor at scope exit.
 class FdCloser {
  public:
@@ -161,6 +202,23 @@ Result<std::string> PosixFileSystem::ReadFile(const std::string& path, std::uint
 Result<std::unique_ptr<SequentialFile>> PosixFileSystem::OpenSequential(const std::string& path) {
   BSI_ASSIGN_OR_RETURN(const int fd, OpenFd(path, O_RDONLY));
   return std::unique_ptr<SequentialFile>(std::make_unique<PosixSequentialFile>(fd, path));
+}
+
+Result<std::unique_ptr<RandomAccessFile>> PosixFileSystem::OpenRandomAccess(
+    const std::string& path) {
+  BSI_ASSIGN_OR_RETURN(const int fd, OpenFd(path, O_RDONLY));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int error_number = errno;
+    ::close(fd);
+    return PosixError("cannot stat", path, error_number);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return PosixError("cannot open", path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+  }
+  return std::unique_ptr<RandomAccessFile>(
+      std::make_unique<PosixRandomAccessFile>(fd, path, static_cast<std::uint64_t>(st.st_size)));
 }
 
 Result<std::unique_ptr<WritableFile>> PosixFileSystem::OpenWritable(const std::string& path,
@@ -208,10 +266,7 @@ Status PosixFileSystem::SyncDir(const std::string& path) {
 Result<FileType> PosixFileSystem::Stat(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return PosixError("cannot stat", path, errno);
-  if (S_ISREG(st.st_mode)) return FileType::kRegular;
-  if (S_ISDIR(st.st_mode)) return FileType::kDirectory;
-  if (S_ISLNK(st.st_mode)) return FileType::kSymlink;
-  return FileType::kOther;
+  return TypeOf(st.st_mode);
 }
 
 Result<std::uint64_t> PosixFileSystem::FileSize(const std::string& path) {
@@ -243,6 +298,46 @@ Result<std::vector<std::string>> PosixFileSystem::ListDir(const std::string& pat
   if (error_number != 0) return PosixError("cannot list", path, error_number);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+Result<FileInfo> PosixFileSystem::GetInfo(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return PosixError("cannot stat", path, errno);
+  return FileInfo{TypeOf(st.st_mode), static_cast<std::uint64_t>(st.st_size),
+                  static_cast<unsigned>(st.st_mode) & 07777u,
+                  static_cast<std::uint64_t>(st.st_nlink)};
+}
+
+Status PosixFileSystem::CreateSymlink(const std::string& target, const std::string& link_path) {
+  if (::symlink(target.c_str(), link_path.c_str()) != 0) {
+    return PosixError("cannot create symlink", link_path, errno);
+  }
+  return Ok();
+}
+
+Result<std::string> PosixFileSystem::ReadSymlink(const std::string& path) {
+  std::string target(256, '\0');
+  while (true) {
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return PosixError("cannot read symlink", path, errno);
+    if (static_cast<std::size_t>(n) < target.size()) {
+      target.resize(static_cast<std::size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);  // possibly truncated: try a larger buffer
+  }
+}
+
+Status PosixFileSystem::SetMode(const std::string& path, unsigned mode) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return PosixError("cannot change mode of", path, errno);
+  if (S_ISLNK(st.st_mode)) {
+    return Error(ErrorCode::kInvalidArgument, "cannot change mode of " + path + ": a symlink");
+  }
+  if (::chmod(path.c_str(), static_cast<mode_t>(mode & 07777u)) != 0) {
+    return PosixError("cannot change mode of", path, errno);
+  }
+  return Ok();
 }
 
 }  // namespace bsi

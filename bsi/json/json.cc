@@ -129,6 +129,8 @@ void AppendCanonicalString(std::string& out, const std::string& s) {
   out.push_back('"');
 }
 
+bool AppendCanonicalObject(std::string& out, const Object& object);
+
 bool AppendCanonical(std::string& out, const Value& v) {
   switch (v.kind()) {
     case Kind::kNull:
@@ -156,21 +158,24 @@ bool AppendCanonical(std::string& out, const Value& v) {
       out.push_back(']');
       return true;
     }
-    case Kind::kObject: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& [key, item] : v.object()) {
-        if (!first) out.push_back(',');
-        first = false;
-        AppendCanonicalString(out, key);
-        out.push_back(':');
-        if (!AppendCanonical(out, item)) return false;
-      }
-      out.push_back('}');
-      return true;
-    }
+    case Kind::kObject:
+      return AppendCanonicalObject(out, v.object());
   }
   return false;
+}
+
+bool AppendCanonicalObject(std::string& out, const Object& object) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, item] : object) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendCanonicalString(out, key);
+    out.push_back(':');
+    if (!AppendCanonical(out, item)) return false;
+  }
+  out.push_back('}');
+  return true;
 }
 
 void AppendEscapedString(std::string& out, const std::string& s) {
@@ -312,6 +317,14 @@ Result<Value> Parse(std::string_view text) {
                  "invalid JSON at byte " + std::to_string(used) + ": " + why);
   }
   return parser.handler().TakeResult();
+}
+
+Result<std::string> Canonicalize(const Object& object) {
+  std::string out;
+  if (!AppendCanonicalObject(out, object)) {
+    return Error(ErrorCode::kMalformed, "canonical JSON cannot hold a non-integer number");
+  }
+  return out;
 }
 
 Result<std::string> Canonicalize(const Value& value) {

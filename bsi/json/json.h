@@ -90,6 +90,8 @@ Result<Value> Parse(std::string_view text);
 // The canonical form (see the file comment). Errors: kMalformed if the value
 // holds a double.
 Result<std::string> Canonicalize(const Value& value);
+// The same for an object, without copying it into a Value.
+Result<std::string> Canonicalize(const Object& object);
 
 // Standard JSON without whitespace, keys sorted, control characters
 // escaped (\n, \u0001, ...): identical to the canonical form unless a

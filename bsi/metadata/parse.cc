@@ -207,7 +207,7 @@ Result<const json::Object*> ParseEnvelope(const json::Value& document, RoleType 
     return Error(ErrorCode::kWrongType, "expected " + std::string(RoleTypeName(type)) +
                                             " metadata, got '" + type_name + "'");
   }
-  BSI_ASSIGN_OR_RETURN(out.canonical_signed, json::Canonicalize(json::Value(*signed_part)));
+  BSI_ASSIGN_OR_RETURN(out.canonical_signed, json::Canonicalize(*signed_part));
   BSI_TRY(ParseCommon(*signed_part, out.signed_part));
   return signed_part;
 }
