@@ -28,7 +28,7 @@ using Response = HttpTestServer::Response;
 
 // Bodies are written in pieces of this size, so that a client hanging up
 // stops the writing and BodyBytesSent shows how far it got.
-constexpr std::size_t kBodyPieceBytes = 16 * 1024;
+constexpr std::size_t kBodyPieceBytes = std::size_t{16} * 1024;
 constexpr std::uint64_t kMaxRequestBodyBytes = 1 << 20;
 
 std::string ToLower(std::string_view s) {

@@ -440,8 +440,9 @@ Status MemoryFileSystem::CreateSymlink(const std::string& target, const std::str
 Result<std::string> MemoryFileSystem::ReadSymlink(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
   BSI_ASSIGN_OR_RETURN(NodePtr node, Find(*state_, path, Follow::kNo, "cannot read symlink"));
-  if (node->type != FileType::kSymlink)
+  if (node->type != FileType::kSymlink) {
     return IoError("cannot read symlink", path, "Invalid argument");
+  }
   return node->content;
 }
 

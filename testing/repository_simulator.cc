@@ -13,7 +13,7 @@
 namespace bsi::testing {
 namespace {
 
-constexpr std::int64_t kOneYear = 365 * 24 * 60 * 60;
+constexpr std::int64_t kOneYear = std::int64_t{365} * 24 * 60 * 60;
 constexpr std::size_t kChunkSize = 4096;
 constexpr std::string_view kJson = ".json";
 
@@ -127,7 +127,7 @@ std::string RepositorySimulator::AddKey(const std::string& role) {
   auto it = root.roles.find(role);
   if (it == root.roles.end()) Die("AddKey: not a top-level role: " + role);
   crypto::PrivateKey key = NewKey();
-  const std::string keyid = KeyIdOf(key);
+  std::string keyid = KeyIdOf(key);
   root.keys[keyid] = metadata::PublicKeyOf(key);
   it->second.keyids.push_back(keyid);
   signers[role].push_back(std::move(key));
@@ -138,7 +138,7 @@ std::string RepositorySimulator::RotateKeys(const std::string& role) {
   auto it = root.roles.find(role);
   if (it == root.roles.end()) Die("RotateKeys: not a top-level role: " + role);
   crypto::PrivateKey key = NewKey();
-  const std::string keyid = KeyIdOf(key);
+  std::string keyid = KeyIdOf(key);
   root.keys[keyid] = metadata::PublicKeyOf(key);
   it->second = metadata::RoleKeys{{keyid}, 1};
   signers[role].clear();

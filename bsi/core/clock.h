@@ -18,6 +18,9 @@ namespace bsi {
 // Seconds since 1970-01-01T00:00:00Z, UTC, leap seconds ignored.
 struct UnixTime {
   std::int64_t seconds = 0;
+  // clang-tidy 14 reports modernize-use-nullptr inside the compiler-generated
+  // body of a defaulted <=> (its comparison against literal 0); a false positive.
+  // NOLINTNEXTLINE(modernize-use-nullptr)
   friend auto operator<=>(const UnixTime&, const UnixTime&) = default;
 };
 

@@ -29,9 +29,12 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(T value)
-      : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  // Implicit by design, so that a function returning Result<T> can
+  // `return value;` or `return error;`.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -69,7 +72,9 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
+  // Implicit by design, so that a function returning Status can `return error;`.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(Error error) : error_(std::move(error)) {}
 
   bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
@@ -101,14 +106,16 @@ inline Status Ok() { return Status(); }
     }                                 \
   } while (false)
 
-// lhs may be a declaration ("const T* x"), so it cannot be parenthesized.
-// NOLINTNEXTLINE(bugprone-macro-parentheses)
+// lhs may be a declaration ("const T* x") and tmp is a name being declared,
+// so neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define BSI_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) {                                 \
     return tmp.error();                            \
   }                                                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define BSI_ASSIGN_OR_RETURN(lhs, expr) \
   BSI_ASSIGN_OR_RETURN_IMPL_(BSI_CONCAT_(bsi_result_, __LINE__), lhs, expr)

@@ -68,7 +68,7 @@ Result<UnixTime> ParseUtcTimestamp(std::string_view text) {
     return bad();
   }
   const std::int64_t days = DaysFromCivil(year, month, day);
-  return UnixTime{days * 86400 + hour * 3600 + minute * 60 + second};
+  return UnixTime{days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second};
 }
 
 std::string FormatUtcTimestamp(UnixTime time) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <climits>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,13 +15,18 @@
 namespace bsi::fetch {
 namespace {
 
-constexpr long kHttpOk = 200;
-constexpr long kHttpPartialContent = 206;
-constexpr long kHttpNotFound = 404;
+// libcurl takes and returns `long` for integer options and info
+// (curl_easy_setopt, CURLINFO_RESPONSE_CODE); no fixed-width type matches it
+// on every platform.
+using CurlLong = long;  // NOLINT(google-runtime-int)
+
+constexpr CurlLong kHttpOk = 200;
+constexpr CurlLong kHttpPartialContent = 206;
+constexpr CurlLong kHttpNotFound = 404;
 
 // The body of an error response up to this size is read and dropped, so that
 // the connection stays usable; a larger one aborts the transfer instead.
-constexpr std::uint64_t kMaxErrorBodyBytes = 64 * 1024;
+constexpr std::uint64_t kMaxErrorBodyBytes = std::uint64_t{64} * 1024;
 
 // curl_global_init is not thread-safe in every libcurl build; run it once.
 // curl_global_cleanup is never called: other code in the process may still
@@ -33,13 +38,14 @@ CURLcode GlobalInitOnce() {
   return result;
 }
 
-long ClampToLong(std::uint64_t value) {
-  return static_cast<long>(std::min<std::uint64_t>(value, LONG_MAX));
+CurlLong ClampToLong(std::uint64_t value) {
+  return static_cast<CurlLong>(
+      std::min<std::uint64_t>(value, std::numeric_limits<CurlLong>::max()));
 }
 
 // A duration for curl: negative counts as 0, which curl reads as "no limit".
 template <typename Duration>
-long ClampToLong(Duration duration) {
+CurlLong ClampToLong(Duration duration) {
   return duration.count() <= 0 ? 0L : ClampToLong(static_cast<std::uint64_t>(duration.count()));
 }
 
@@ -99,7 +105,7 @@ struct Transfer {
 
 std::string Describe(const FetchRequest& request) { return "GET " + request.url; }
 
-Error StatusError(const FetchRequest& request, long status) {
+Error StatusError(const FetchRequest& request, CurlLong status) {
   std::string message = Describe(request) + ": HTTP status " + std::to_string(status);
   if (status == kHttpNotFound) return Error(ErrorCode::kNotFound, std::move(message));
   return Error(ErrorCode::kHttpStatus, std::move(message));
@@ -109,9 +115,9 @@ Error StatusError(const FetchRequest& request, long status) {
 // abort the transfer (t.error says why).
 bool OnHeadersDone(Transfer& t) {
   const FetchRequest& request = *t.request;
-  long status = 0;
+  CurlLong status = 0;
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
-  long expected = request.range_start.has_value() ? kHttpPartialContent : kHttpOk;
+  CurlLong expected = request.range_start.has_value() ? kHttpPartialContent : kHttpOk;
   if (status != expected) {
     t.error = StatusError(request, status);
     if (request.range_start.has_value() && status == kHttpOk) {
@@ -156,7 +162,7 @@ std::size_t HeaderCallback(char* buffer, std::size_t size, std::size_t count, vo
   }
   if (t.headers_done) return n;  // Trailers after a chunked body.
   if (Trim(line).empty()) {
-    long status = 0;
+    CurlLong status = 0;
     curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
     if (status < kHttpOk) return n;  // 1xx: the final response follows.
     t.headers_done = true;
@@ -262,7 +268,7 @@ class CurlTransport::Impl {
     Set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     Set(CURLOPT_SSL_VERIFYPEER, 1L);
     Set(CURLOPT_SSL_VERIFYHOST, 2L);
-    Set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    Set(CURLOPT_SSLVERSION, static_cast<CurlLong>(CURL_SSLVERSION_TLSv1_2));
     if (!options.ca_file.empty()) Set(CURLOPT_CAINFO, options.ca_file.c_str());
     Set(CURLOPT_HTTPHEADER, headers_);
     Set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // Only the server's headers reach us.
@@ -334,7 +340,7 @@ class CurlTransport::Impl {
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };
 
-CurlTransport::CurlTransport(CurlTransportOptions options)
+CurlTransport::CurlTransport(const CurlTransportOptions& options)
     : impl_(std::make_unique<Impl>(options)) {}
 
 CurlTransport::~CurlTransport() = default;

@@ -68,7 +68,7 @@ struct CurlTransportOptions {
 
 class CurlTransport final : public Transport {
  public:
-  explicit CurlTransport(CurlTransportOptions options = {});
+  explicit CurlTransport(const CurlTransportOptions& options = {});
   ~CurlTransport() override;
 
   CurlTransport(const CurlTransport&) = delete;

@@ -16,10 +16,13 @@ namespace bj = boost::json;
 // invalid UTF-8, comments, trailing commas and excess depth.
 class Builder {
  public:
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
+  // boost::json::basic_parser requires a handler to declare these limits under
+  // exactly these names; they cannot follow our kConstant naming.
+  static constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t max_object_size = kNoLimit;  // NOLINT(readability-identifier-naming)
+  static constexpr std::size_t max_array_size = kNoLimit;   // NOLINT(readability-identifier-naming)
+  static constexpr std::size_t max_key_size = kNoLimit;     // NOLINT(readability-identifier-naming)
+  static constexpr std::size_t max_string_size = kNoLimit;  // NOLINT(readability-identifier-naming)
 
   bool on_document_begin(bj::error_code&) { return true; }
   bool on_document_end(bj::error_code&) { return true; }
