@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "bsi/client/updater.h"
 #include "bsi/core/file_system.h"
 #include "bsi/core/posix_file_system.h"
 #include "bsi/crypto/hash.h"
@@ -72,21 +73,6 @@ std::string PercentDecode(std::string_view text) {
 }
 
 // urllib.parse.quote(text, safe=""), as the client names role files.
-std::string PercentEncode(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      char buffer[4];
-      std::snprintf(buffer, sizeof buffer, "%%%02X", u);
-      out += buffer;
-    }
-  }
-  return out;
-}
 
 // "dir/name" -> {"dir/", "name"}; "name" -> {"", "name"}.
 std::pair<std::string, std::string> SplitDir(const std::string& path) {
@@ -378,7 +364,7 @@ Status RepositorySimulator::WriteTo(const std::string& dir) {
                                                               {"targets", targets.version}};
   for (const auto& [name, role] : delegated) versioned.emplace_back(name, role.version);
   for (const auto& [role, version] : versioned) {
-    const std::string file = PercentEncode(role) + ".json";
+    const std::string file = client::PercentEncode(role) + ".json";
     metadata_files[file] = SignedBytes(role);
     metadata_files[std::to_string(version) + "." + file] = metadata_files[file];
   }

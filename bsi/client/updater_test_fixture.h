@@ -18,6 +18,7 @@
 #include "testing/fake_clock.h"
 #include "testing/memory_file_system.h"
 #include "testing/repository_simulator.h"
+#include "testing/status_matchers.h"
 
 namespace bsi {
 
@@ -26,23 +27,7 @@ inline void PrintTo(ErrorCode code, std::ostream* os) { *os << CodeName(code); }
 
 namespace client {
 
-#define EXPECT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    EXPECT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    ASSERT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-
-// The error code of a failed result, nullopt when it succeeded.
-template <typename T>
-std::optional<ErrorCode> CodeOf(const Result<T>& result) {
-  if (result.ok()) return std::nullopt;
-  return result.error().code();
-}
+using ::bsi::testing::CodeOf;
 
 using Files = std::map<std::string, std::string>;  // file name -> bytes
 using Requests = std::vector<std::string>;

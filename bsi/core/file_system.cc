@@ -8,21 +8,6 @@
 namespace bsi {
 namespace {
 
-// 16 hex digits from std::random_device (getrandom or /dev/urandom on
-// Linux). Only uniqueness matters here, not secrecy: the suffix keeps two
-// writers of the same path from sharing a temporary file.
-std::string RandomHexSuffix() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device device;
-  std::uint64_t bits = (static_cast<std::uint64_t>(device()) << 32) | device();
-  std::string out(16, '0');
-  for (char& c : out) {
-    c = kHex[bits & 0xf];
-    bits >>= 4;
-  }
-  return out;
-}
-
 // Writes data to a new file at tmp and makes it durable. Does not clean up.
 Status WriteAndSync(FileSystem& fs, const std::string& tmp, std::string_view data, unsigned mode) {
   BSI_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.OpenWritable(tmp, mode));
@@ -78,7 +63,7 @@ std::string JoinPath(std::string_view a, std::string_view b) {
 
 Status WriteFileAtomically(FileSystem& fs, const std::string& path, std::string_view data,
                            unsigned mode) {
-  const std::string tmp = path + ".tmp." + RandomHexSuffix();
+  const std::string tmp = path + ".tmp." + UniqueTempSuffix();
   Status written = WriteAndSync(fs, tmp, data, mode);
   if (written.ok()) written = fs.Rename(tmp, path);
   if (!written.ok()) {
@@ -89,6 +74,21 @@ Status WriteFileAtomically(FileSystem& fs, const std::string& path, std::string_
   Status synced = fs.SyncDir(ParentDir(path));
   if (!synced.ok()) return synced.error().WithContext("writing " + path);
   return Ok();
+}
+
+// 16 hex digits from std::random_device (getrandom or /dev/urandom on
+// Linux). Only uniqueness matters here, not secrecy: the suffix keeps two
+// writers of the same path from sharing a temporary file.
+std::string UniqueTempSuffix() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device device;
+  std::uint64_t bits = (static_cast<std::uint64_t>(device()) << 32) | device();
+  std::string out(16, '0');
+  for (char& c : out) {
+    c = kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
 }
 
 }  // namespace bsi

@@ -159,6 +159,10 @@ std::string ParentDir(const std::string& path);
 // Joins two path parts with one '/'.
 std::string JoinPath(std::string_view a, std::string_view b);
 
+// 16 random hex digits for temporary file names ("<path>.tmp.<suffix>"):
+// unique, not secret.
+std::string UniqueTempSuffix();
+
 // Replaces path by data so that, even across a crash or power cut, path holds
 // either its old content or data, never a mix: writes "<path>.tmp.<random>"
 // in the same directory, syncs it, renames it over path, syncs the directory.

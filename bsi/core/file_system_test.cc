@@ -17,6 +17,7 @@
 
 #include "testing/fault_injection_file_system.h"
 #include "testing/memory_file_system.h"
+#include "testing/status_matchers.h"
 
 namespace bsi {
 
@@ -30,23 +31,7 @@ using ::bsi::testing::FaultKind;
 using ::bsi::testing::FaultScope;
 using ::bsi::testing::MemoryFileSystem;
 
-#define EXPECT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    EXPECT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    ASSERT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-
-// The error code of a failed result, nullopt when it succeeded.
-template <typename T>
-std::optional<ErrorCode> CodeOf(const Result<T>& result) {
-  if (result.ok()) return std::nullopt;
-  return result.error().code();
-}
+using ::bsi::testing::CodeOf;
 
 Status WriteFile(FileSystem& fs, const std::string& path, std::string_view data) {
   BSI_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.OpenWritable(path));

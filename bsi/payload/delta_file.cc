@@ -10,20 +10,6 @@
 namespace bsi::payload {
 namespace {
 
-// 16 hex digits from std::random_device (getrandom on Linux): only
-// uniqueness matters for a temporary name, as in WriteFileAtomically.
-std::string RandomSuffix() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device device;
-  std::uint64_t bits = (static_cast<std::uint64_t>(device()) << 32) | device();
-  std::string out(16, '0');
-  for (char& c : out) {
-    c = kHex[bits & 0xf];
-    bits >>= 4;
-  }
-  return out;
-}
-
 // Writes the result to tmp: applies, syncs and closes. Does not clean up.
 Status ApplyToTemporary(FileSystem& fs, const std::string& old_path, const std::string& patch_path,
                         const std::string& tmp, const ApplyOptions& options, unsigned mode) {
@@ -57,7 +43,7 @@ Status CreateDeltaFile(FileSystem& fs, const std::string& old_path, const std::s
 
 Status ApplyDeltaFile(FileSystem& fs, const std::string& old_path, const std::string& patch_path,
                       const std::string& out_path, const ApplyOptions& options, unsigned mode) {
-  const std::string tmp = out_path + ".tmp." + RandomSuffix();
+  const std::string tmp = out_path + ".tmp." + UniqueTempSuffix();
   Status applied = ApplyToTemporary(fs, old_path, patch_path, tmp, options, mode);
   if (applied.ok()) applied = fs.Rename(tmp, out_path);
   if (!applied.ok()) {

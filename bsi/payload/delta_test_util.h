@@ -13,6 +13,8 @@
 
 #include "bsi/core/result.h"
 
+#include "testing/status_matchers.h"
+
 namespace bsi {
 // So that failed expectations print "malformed", not a number.
 inline void PrintTo(ErrorCode code, std::ostream* os) { *os << CodeName(code); }
@@ -20,23 +22,7 @@ inline void PrintTo(ErrorCode code, std::ostream* os) { *os << CodeName(code); }
 
 namespace bsi::payload::testing {
 
-#define EXPECT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    EXPECT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    ASSERT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-
-// The error code of a failed result, nullopt when it succeeded.
-template <typename T>
-std::optional<ErrorCode> CodeOf(const Result<T>& result) {
-  if (result.ok()) return std::nullopt;
-  return result.error().code();
-}
+using ::bsi::testing::CodeOf;
 
 // n pseudo-random bytes, the same for the same seed.
 inline std::string RandomBytes(std::uint64_t seed, std::size_t n) {

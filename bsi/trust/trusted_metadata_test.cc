@@ -11,6 +11,7 @@
 #include "bsi/metadata/serialize.h"
 
 #include "testing/repository_simulator.h"
+#include "testing/status_matchers.h"
 
 namespace bsi {
 
@@ -27,17 +28,7 @@ using Outcome = TrustedMetadata::TimestampOutcome;
 constexpr UnixTime kNow{1'700'000'000};
 constexpr std::int64_t kDay = 24 * 60 * 60;
 
-#define ASSERT_OK(expr)                                              \
-  do {                                                               \
-    const auto& bsi_status_ = (expr);                                \
-    ASSERT_TRUE(bsi_status_.ok()) << bsi_status_.error().ToString(); \
-  } while (false)
-
-template <typename T>
-std::optional<ErrorCode> CodeOf(const Result<T>& result) {
-  if (result.ok()) return std::nullopt;
-  return result.error().code();
-}
+using ::bsi::testing::CodeOf;
 
 // The versions of everything trusted (0: not loaded), to show that a failed
 // update changed nothing.
