@@ -32,9 +32,16 @@ json::Value HeaderJson(const payload::DeltaHeader& header, std::uint64_t patch_s
   return out;
 }
 
-Result<payload::DeltaHeader> HeaderOf(FileSystem& fs, const std::string& patch_path) {
+struct PatchSummary {
+  payload::DeltaHeader header;
+  std::uint64_t size = 0;
+};
+
+// The header and size of a patch just written or applied.
+Result<PatchSummary> Summarize(FileSystem& fs, const std::string& patch_path) {
   BSI_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> patch, fs.OpenRandomAccess(patch_path));
-  return payload::ReadDeltaHeader(*patch);
+  BSI_ASSIGN_OR_RETURN(payload::DeltaHeader header, payload::ReadDeltaHeader(*patch));
+  return PatchSummary{header, patch->size()};
 }
 
 int Create(const DeltaArgs& args) {
@@ -44,19 +51,19 @@ int Create(const DeltaArgs& args) {
   Status created = payload::CreateDeltaFile(fs, args.old_path, args.new_path, args.patch_path);
   out.Done();
   if (!created.ok()) return out.Fail("delta create", created.error());
-  auto header = HeaderOf(fs, args.patch_path);
-  auto size = fs.FileSize(args.patch_path);
-  if (!header.ok()) return out.Fail("delta create", header.error());
-  if (!size.ok()) return out.Fail("delta create", size.error());
-  out.Json(HeaderJson(*header, *size));
-  const double percent = header->new_size == 0 ? 0.0
-                                               : 100.0 * static_cast<double>(*size) /
-                                                     static_cast<double>(header->new_size);
+  auto summary = Summarize(fs, args.patch_path);
+  if (!summary.ok()) return out.Fail("delta create", summary.error());
+  const payload::DeltaHeader& header = summary->header;
+  const std::uint64_t size = summary->size;
+  out.Json(HeaderJson(header, size));
+  const double percent = header.new_size == 0 ? 0.0
+                                              : 100.0 * static_cast<double>(size) /
+                                                    static_cast<double>(header.new_size);
   char ratio[32];
   std::snprintf(ratio, sizeof ratio, "%.1f%%", percent);
-  out.Line(args.patch_path + ": " + HumanBytes(*size) + " (" +
-           std::string(payload::DeltaMethodName(header->method)) + ", " + ratio + " of " +
-           HumanBytes(header->new_size) + ")");
+  out.Line(args.patch_path + ": " + HumanBytes(size) + " (" +
+           std::string(payload::DeltaMethodName(header.method)) + ", " + ratio + " of " +
+           HumanBytes(header.new_size) + ")");
   return kExitOk;
 }
 
@@ -67,11 +74,10 @@ int Apply(const DeltaArgs& args) {
   Status applied = payload::ApplyDeltaFile(fs, args.old_path, args.patch_path, args.out_path);
   out.Done();
   if (!applied.ok()) return out.Fail("delta apply", applied.error());
-  auto header = HeaderOf(fs, args.patch_path);
-  if (!header.ok()) return out.Fail("delta apply", header.error());
-  out.Json(
-      HeaderJson(*header, fs.FileSize(args.patch_path).ok() ? *fs.FileSize(args.patch_path) : 0));
-  out.Line(args.out_path + ": " + HumanBytes(header->new_size) + ", sha256 verified");
+  auto summary = Summarize(fs, args.patch_path);
+  if (!summary.ok()) return out.Fail("delta apply", summary.error());
+  out.Json(HeaderJson(summary->header, summary->size));
+  out.Line(args.out_path + ": " + HumanBytes(summary->header.new_size) + ", sha256 verified");
   return kExitOk;
 }
 

@@ -11,24 +11,12 @@
 #include "bsi/json/json.h"
 
 #include "tests/subprocess.h"
+#include "tests/test_files.h"
 
 namespace bsi::tests {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void WriteAll(const fs::path& path, const std::string& data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 std::string RandomBytes(std::size_t n, unsigned seed) {
   std::mt19937 rng(seed);

@@ -2,28 +2,17 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/test_files.h"
+
 extern char** environ;
 
 namespace bsi::tests {
-namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-}  // namespace
-
 ProcessResult RunProcess(const std::vector<std::string>& argv) {
   char out_template[] = "/tmp/bsi-proc-out.XXXXXX";
   char err_template[] = "/tmp/bsi-proc-err.XXXXXX";
@@ -51,8 +40,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv) {
   ::posix_spawn_file_actions_destroy(&actions);
   ::close(out_fd);
   ::close(err_fd);
-  result.out = Slurp(out_template);
-  result.err += Slurp(err_template);
+  result.out = ReadAll(out_template);
+  result.err += ReadAll(err_template);
   ::unlink(out_template);
   ::unlink(err_template);
   return result;

@@ -13,6 +13,7 @@
 #include "testing/http_test_server.h"
 #include "testing/repository_simulator.h"
 #include "tests/subprocess.h"
+#include "tests/test_files.h"
 
 namespace bsi::tests {
 namespace {
@@ -20,18 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using testing::HttpTestServer;
 using testing::RepositorySimulator;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void WriteAll(const fs::path& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 std::vector<std::string> Listing(const fs::path& dir) {
   std::vector<std::string> names;
