@@ -55,14 +55,22 @@ Status CheckFrame(const RandomAccessFile& patch, Stream& stream, int max_window_
   return Ok();
 }
 
-Result<std::unique_ptr<ZstdDecompressor>> OpenStream(const RandomAccessFile& patch,
-                                                     const Stream& stream, int max_window_log) {
+Result<std::unique_ptr<ZstdDecompressor>> StreamOpener::Open(const Stream& stream) {
   if (stream.length == 0) return std::unique_ptr<ZstdDecompressor>();
   ZstdDecompressOptions options;
   options.max_output_bytes = stream.content;
-  options.max_window_log = max_window_log;
-  return ZstdDecompressor::Create(options,
-                                  RangeSource(patch, stream.begin, stream.begin + stream.length));
+  options.max_window_log = max_window_log_;
+  options.input_size_hint = stream.length;
+  ByteSource source = RangeSource(patch_, stream.begin, stream.begin + stream.length);
+  if (spare_.empty()) return ZstdDecompressor::Create(options, std::move(source));
+  std::unique_ptr<ZstdDecompressor> decompressor = std::move(spare_.back());
+  spare_.pop_back();
+  BSI_TRY(decompressor->Reset(options, std::move(source)));
+  return decompressor;
+}
+
+void StreamOpener::Recycle(std::unique_ptr<ZstdDecompressor> decompressor) {
+  if (decompressor != nullptr) spare_.push_back(std::move(decompressor));
 }
 
 Status ExpectEnd(ZstdDecompressor* stream, std::string_view name) {
@@ -77,7 +85,7 @@ Status ExpectEnd(ZstdDecompressor* stream, std::string_view name) {
 Result<const std::uint8_t*> OldReader::Read(std::uint64_t pos, std::size_t n) {
   if (pos < start_ || pos + n > start_ + size_) {
     BSI_ASSIGN_OR_RETURN(size_,
-                         file_.ReadAt(pos, std::span<std::uint8_t>(cache_.get(), kOldCache)));
+                         file_.ReadAt(pos, std::span<std::uint8_t>(cache_.get(), capacity_)));
     start_ = pos;
     if (size_ < n) return Error(ErrorCode::kIo, "old file shrank while reading");
   }
@@ -148,11 +156,9 @@ using internal::Malformed;
 using internal::Output;
 using internal::Stream;
 
-Status ApplyZstd(const RandomAccessFile& patch, const Stream& frame,
-                 std::span<const std::uint8_t> prefix, const ApplyOptions& options,
-                 Output& output) {
-  BSI_ASSIGN_OR_RETURN(std::unique_ptr<ZstdDecompressor> stream,
-                       internal::OpenStream(patch, frame, options.max_window_log));
+Status ApplyZstd(internal::StreamOpener& opener, const Stream& frame,
+                 std::span<const std::uint8_t> prefix, Output& output) {
+  BSI_ASSIGN_OR_RETURN(std::unique_ptr<ZstdDecompressor> stream, opener.Open(frame));
   if (!prefix.empty()) BSI_TRY(stream->RefPrefix(prefix));
   while (true) {
     BSI_ASSIGN_OR_RETURN(const std::span<std::uint8_t> space, output.Reserve(internal::kChunk));
@@ -194,11 +200,12 @@ Status ApplyDelta(const RandomAccessFile& old_file, const RandomAccessFile& patc
                        crypto::Hasher::Create(crypto::HashAlgorithm::kSha256));
   Output output(sink, std::move(hasher));
   internal::OldReader old_reader(old_file);
+  internal::StreamOpener opener(patch, options.max_window_log);
   if (header.method == DeltaMethod::kBsdiffZstd) {
     BSI_ASSIGN_OR_RETURN(const internal::BsdiffPlan plan,
-                         internal::PlanBsdiff(patch, header, options));
+                         internal::PlanBsdiff(patch, header, options, opener));
     BSI_TRY(internal::CheckOldFile(old_reader, header, nullptr));
-    BSI_TRY(internal::ApplyBsdiff(old_reader, patch, header, plan, options, output));
+    BSI_TRY(internal::ApplyBsdiff(old_reader, opener, header, plan, output));
     return output.Finish(header);
   }
   Stream frame{"zstd", kDeltaHeaderSize, patch.size() - kDeltaHeaderSize};
@@ -219,7 +226,7 @@ Status ApplyDelta(const RandomAccessFile& old_file, const RandomAccessFile& patc
   } else {
     BSI_TRY(internal::CheckOldFile(old_reader, header, nullptr));
   }
-  BSI_TRY(ApplyZstd(patch, frame, prefix, options, output));
+  BSI_TRY(ApplyZstd(opener, frame, prefix, output));
   return output.Finish(header);
 }
 

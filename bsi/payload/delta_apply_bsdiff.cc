@@ -19,8 +19,7 @@ constexpr std::string_view kStreamNames[kBsdiffStreamCount] = {
 // Tuples, decoded from a decompressed control stream (null: empty).
 class ControlStream {
  public:
-  explicit ControlStream(std::unique_ptr<ZstdDecompressor> stream)
-      : stream_(std::move(stream)), done_(stream_ == nullptr) {}
+  explicit ControlStream(ZstdDecompressor* stream) : stream_(stream), done_(stream_ == nullptr) {}
 
   // The next tuple, nullopt at the end.
   Result<std::optional<ControlTuple>> Next() {
@@ -47,7 +46,7 @@ class ControlStream {
   }
 
  private:
-  std::unique_ptr<ZstdDecompressor> stream_;
+  ZstdDecompressor* stream_;
   std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(std::size_t{16} * 1024);
   std::size_t pos_ = 0;
   std::size_t size_ = 0;
@@ -56,21 +55,26 @@ class ControlStream {
 
 // Opens the streams of a plan; only those in `which` (all by default).
 Result<std::vector<std::unique_ptr<ZstdDecompressor>>> OpenStreams(
-    const RandomAccessFile& patch, const BsdiffPlan& plan, int max_window_log,
+    StreamOpener& opener, const BsdiffPlan& plan,
     std::initializer_list<BsdiffStream> which = {kControlStream, kGapsInMaskStream,
                                                  kGapsOutsideStream, kRunLengthsStream,
                                                  kRunBytesStream, kExtraStream}) {
   std::vector<std::unique_ptr<ZstdDecompressor>> streams(kBsdiffStreamCount);
   for (const BsdiffStream i : which) {
-    BSI_ASSIGN_OR_RETURN(streams[i], OpenStream(patch, plan.streams[i], max_window_log));
+    BSI_ASSIGN_OR_RETURN(streams[i], opener.Open(plan.streams[i]));
   }
   return streams;
+}
+
+// Hands every decompressor back to the opener.
+void RecycleStreams(StreamOpener& opener, std::vector<std::unique_ptr<ZstdDecompressor>>& streams) {
+  for (std::unique_ptr<ZstdDecompressor>& stream : streams) opener.Recycle(std::move(stream));
 }
 
 }  // namespace
 
 Result<BsdiffPlan> PlanBsdiff(const RandomAccessFile& patch, const DeltaHeader& header,
-                              const ApplyOptions& options) {
+                              const ApplyOptions& options, StreamOpener& opener) {
   constexpr std::uint64_t kFirstStream = kDeltaHeaderSize + kBsdiffPayloadHeaderSize;
   if (patch.size() < kFirstStream) return Malformed("patch truncated in its stream lengths");
   std::uint8_t bytes[kBsdiffPayloadHeaderSize];
@@ -93,27 +97,26 @@ Result<BsdiffPlan> PlanBsdiff(const RandomAccessFile& patch, const DeltaHeader& 
     return Malformed("control stream too large for the new size");
   }
 
-  // Decode the small streams once, to check them before any output (one
-  // at a time, so that their decompressors reuse memory).
+  // Decode the small streams once, to check them before any output (the
+  // control stream first; its decompressor then serves a run stream).
   BSI_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<ZstdDecompressor>> streams,
-                       OpenStreams(patch, plan, options.max_window_log, {kControlStream}));
+                       OpenStreams(opener, plan, {kControlStream}));
   ControlChecker checker(header.old_size, header.new_size);
-  {
-    ControlStream tuples(std::move(streams[kControlStream]));
-    while (true) {
-      BSI_ASSIGN_OR_RETURN(const std::optional<ControlTuple> tuple, tuples.Next());
-      if (!tuple.has_value()) break;
-      BSI_TRY(checker.Check(*tuple));
-    }
+  ControlStream tuples(streams[kControlStream].get());
+  while (true) {
+    BSI_ASSIGN_OR_RETURN(const std::optional<ControlTuple> tuple, tuples.Next());
+    if (!tuple.has_value()) break;
+    BSI_TRY(checker.Check(*tuple));
   }
+  RecycleStreams(opener, streams);
   BSI_TRY(checker.Finish());
   plan.total_add = checker.total_add();
   if (plan.streams[kExtraStream].content != checker.total_copy()) {
     return Malformed("extra stream size differs from what the control tuples copy");
   }
-  BSI_ASSIGN_OR_RETURN(streams,
-                       OpenStreams(patch, plan, options.max_window_log,
-                                   {kGapsInMaskStream, kGapsOutsideStream, kRunLengthsStream}));
+  BSI_ASSIGN_OR_RETURN(
+      streams,
+      OpenStreams(opener, plan, {kGapsInMaskStream, kGapsOutsideStream, kRunLengthsStream}));
   BSI_ASSIGN_OR_RETURN(
       const std::uint64_t run_bytes,
       CheckRunStreams(streams[kGapsInMaskStream].get(), streams[kGapsOutsideStream].get(),
@@ -121,14 +124,15 @@ Result<BsdiffPlan> PlanBsdiff(const RandomAccessFile& patch, const DeltaHeader& 
   if (plan.streams[kRunBytesStream].content != run_bytes) {
     return Malformed("run bytes stream size differs from the run lengths");
   }
+  RecycleStreams(opener, streams);
   return plan;
 }
 
-Status ApplyBsdiff(OldReader& old_reader, const RandomAccessFile& patch, const DeltaHeader& header,
-                   const BsdiffPlan& plan, const ApplyOptions& options, Output& output) {
+Status ApplyBsdiff(OldReader& old_reader, StreamOpener& opener, const DeltaHeader& header,
+                   const BsdiffPlan& plan, Output& output) {
   BSI_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<ZstdDecompressor>> streams,
-                       OpenStreams(patch, plan, options.max_window_log));
-  ControlStream tuples(std::move(streams[kControlStream]));
+                       OpenStreams(opener, plan));
+  ControlStream tuples(streams[kControlStream].get());
   DiffDecoder diff(plan.mask, streams[kGapsInMaskStream].get(), streams[kGapsOutsideStream].get(),
                    streams[kRunLengthsStream].get(), streams[kRunBytesStream].get(),
                    plan.total_add);

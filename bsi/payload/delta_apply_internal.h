@@ -5,6 +5,7 @@
 #ifndef BSI_PAYLOAD_DELTA_APPLY_INTERNAL_H_
 #define BSI_PAYLOAD_DELTA_APPLY_INTERNAL_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,10 +45,27 @@ struct Stream {
 // the frame does not record its size; kTooLarge for a window above the cap.
 Status CheckFrame(const RandomAccessFile& patch, Stream& stream, int max_window_log);
 
-// A decompressor over a stream, yielding at most its declared content; null
-// for an empty stream.
-Result<std::unique_ptr<ZstdDecompressor>> OpenStream(const RandomAccessFile& patch,
-                                                     const Stream& stream, int max_window_log);
+// Decompressors over the patch's streams. A decompressor whose stream is
+// done can be handed back and serves the next stream: creating a zstd
+// context (and its buffers) costs more than decoding a small stream, and a
+// bsdiff-zstd patch decodes up to ten.
+class StreamOpener {
+ public:
+  StreamOpener(const RandomAccessFile& patch, int max_window_log)
+      : patch_(patch), max_window_log_(max_window_log) {}
+
+  // A decompressor over a stream, yielding at most its declared content;
+  // null for an empty stream.
+  Result<std::unique_ptr<ZstdDecompressor>> Open(const Stream& stream);
+
+  // Takes back a decompressor for reuse (null is ignored).
+  void Recycle(std::unique_ptr<ZstdDecompressor> decompressor);
+
+ private:
+  const RandomAccessFile& patch_;
+  int max_window_log_;
+  std::vector<std::unique_ptr<ZstdDecompressor>> spare_;
+};
 
 // Fails unless a decompressed stream is over (its frame complete).
 Status ExpectEnd(ZstdDecompressor* stream, std::string_view name);
@@ -56,7 +74,9 @@ Status ExpectEnd(ZstdDecompressor* stream, std::string_view name);
 class OldReader {
  public:
   explicit OldReader(const RandomAccessFile& file)
-      : file_(file), cache_(std::make_unique_for_overwrite<std::uint8_t[]>(kOldCache)) {}
+      : file_(file),
+        capacity_(static_cast<std::size_t>(std::min<std::uint64_t>(kOldCache, file.size()))),
+        cache_(std::make_unique_for_overwrite<std::uint8_t[]>(capacity_)) {}
 
   // The bytes [pos, pos + n). REQUIRES: n <= kOldCache; the range lies in
   // the file (the control checker guarantees it).
@@ -66,6 +86,7 @@ class OldReader {
 
  private:
   const RandomAccessFile& file_;
+  std::size_t capacity_;                   // kOldCache, or the whole file if smaller
   std::unique_ptr<std::uint8_t[]> cache_;  // not zero-filled: pages are touched as read
   std::uint64_t start_ = 0;
   std::size_t size_ = 0;
@@ -107,7 +128,7 @@ struct BsdiffPlan {
 // with what the tuples use. Decodes the control and run streams (small);
 // writes nothing.
 Result<BsdiffPlan> PlanBsdiff(const RandomAccessFile& patch, const DeltaHeader& header,
-                              const ApplyOptions& options);
+                              const ApplyOptions& options, StreamOpener& opener);
 
 // Checks the old file's size and SHA-256, reading it through old_reader
 // (small files then stay in its cache for the apply); keeps its bytes in
@@ -116,8 +137,8 @@ Status CheckOldFile(OldReader& old_reader, const DeltaHeader& header,
                     std::vector<std::uint8_t>* keep);
 
 // Decodes a planned bsdiff-zstd patch into output.
-Status ApplyBsdiff(OldReader& old_reader, const RandomAccessFile& patch, const DeltaHeader& header,
-                   const BsdiffPlan& plan, const ApplyOptions& options, Output& output);
+Status ApplyBsdiff(OldReader& old_reader, StreamOpener& opener, const DeltaHeader& header,
+                   const BsdiffPlan& plan, Output& output);
 
 }  // namespace bsi::payload::internal
 

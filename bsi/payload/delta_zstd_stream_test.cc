@@ -87,6 +87,55 @@ TEST(ZstdStreamTest, PrefixRoundTrip) {
             ErrorCode::kMalformed);
 }
 
+// Reads a decompressor to its end.
+Result<std::string> ReadAll(ZstdDecompressor& decompressor) {
+  std::string out;
+  std::vector<std::uint8_t> buffer(4096);
+  while (true) {
+    BSI_ASSIGN_OR_RETURN(const std::size_t n, decompressor.Read(buffer));
+    out.append(reinterpret_cast<const char*>(buffer.data()), n);
+    if (n < buffer.size()) return out;
+  }
+}
+
+TEST(ZstdStreamTest, ResetReusesADecompressorAfterAPrefixAnErrorAndTheEnd) {
+  const std::string old_data = RandomBytes(4, 100'000);
+  std::string new_data = old_data;
+  new_data.replace(500, 6, "fixed!");
+  ZstdCompressOptions options = Level(19);
+  options.window_log = 18;
+  Result<std::string> with_prefix = ZstdCompress(AsBytes(new_data), options, AsBytes(old_data));
+  ASSERT_OK(with_prefix);
+  const std::string plain_data = RandomBytes(5, 30'000) + std::string(30'000, 'z');
+  Result<std::string> plain = ZstdCompress(AsBytes(plain_data), Level(3));
+  ASSERT_OK(plain);
+
+  auto decompressor =
+      ZstdDecompressor::Create(Cap(new_data.size()), SpanSource(AsBytes(*with_prefix)));
+  ASSERT_OK(decompressor);
+  ASSERT_OK((*decompressor)->RefPrefix(AsBytes(old_data)));
+  EXPECT_EQ(ReadAll(**decompressor).value(), new_data);
+
+  // The prefix is forgotten: the same frame no longer decodes.
+  ASSERT_OK((*decompressor)->Reset(Cap(new_data.size()), SpanSource(AsBytes(*with_prefix))));
+  EXPECT_EQ(CodeOf(ReadAll(**decompressor)), ErrorCode::kMalformed);
+
+  // After an error, and with an input buffer far smaller than the stream
+  // (a wrong hint costs reads, not correctness), a new stream decodes.
+  ZstdDecompressOptions hinted = Cap(plain_data.size());
+  hinted.input_size_hint = 10;
+  ASSERT_OK((*decompressor)->Reset(hinted, SpanSource(AsBytes(*plain))));
+  EXPECT_EQ(ReadAll(**decompressor).value(), plain_data);
+  EXPECT_EQ((*decompressor)->total_out(), plain_data.size());
+
+  // The new options hold: a lower cap is enforced, a bad window cap refused.
+  ASSERT_OK((*decompressor)->Reset(Cap(plain_data.size() - 1), SpanSource(AsBytes(*plain))));
+  EXPECT_EQ(CodeOf(ReadAll(**decompressor)), ErrorCode::kTooLarge);
+  ZstdDecompressOptions bad = Cap(1);
+  bad.max_window_log = 5;
+  EXPECT_EQ(CodeOf((*decompressor)->Reset(bad, SpanSource({}))), ErrorCode::kInvalidArgument);
+}
+
 TEST(ZstdStreamTest, BombStopsAtTheCap) {
   const std::string zeros(10 << 20, '\0');
   Result<std::string> bomb = ZstdCompress(AsBytes(zeros), Level(19));

@@ -193,22 +193,45 @@ ZstdDecompressor::~ZstdDecompressor() = default;
 
 Result<std::unique_ptr<ZstdDecompressor>> ZstdDecompressor::Create(
     const ZstdDecompressOptions& options, ByteSource source) {
+  auto impl = std::make_unique<Impl>();
+  impl->dctx = ZSTD_createDCtx();
+  if (impl->dctx == nullptr) return Error(ErrorCode::kInternal, "zstd: cannot allocate");
+  auto decompressor = std::unique_ptr<ZstdDecompressor>(new ZstdDecompressor(std::move(impl)));
+  BSI_TRY(decompressor->Reset(options, std::move(source)));
+  return decompressor;
+}
+
+Status ZstdDecompressor::Reset(const ZstdDecompressOptions& options, ByteSource source) {
   if (options.max_window_log < ZSTD_WINDOWLOG_MIN || options.max_window_log > kZstdMaxWindowLog) {
     return Error(ErrorCode::kInvalidArgument,
                  "zstd: max_window_log " + std::to_string(options.max_window_log) + " is outside " +
                      std::to_string(ZSTD_WINDOWLOG_MIN) + ".." + std::to_string(kZstdMaxWindowLog));
   }
-  auto impl = std::make_unique<Impl>();
-  impl->dctx = ZSTD_createDCtx();
-  if (impl->dctx == nullptr) return Error(ErrorCode::kInternal, "zstd: cannot allocate");
-  const std::size_t ret =
-      ZSTD_DCtx_setParameter(impl->dctx, ZSTD_d_windowLogMax, options.max_window_log);
+  Impl& s = *impl_;
+  std::size_t ret = ZSTD_DCtx_reset(s.dctx, ZSTD_reset_session_and_parameters);
+  if (!ZSTD_isError(ret)) {
+    ret = ZSTD_DCtx_setParameter(s.dctx, ZSTD_d_windowLogMax, options.max_window_log);
+  }
   if (ZSTD_isError(ret)) return ZstdError("cannot limit the window", ret);
-  impl->source = std::move(source);
-  impl->options = options;
-  impl->input_capacity = ZSTD_DStreamInSize();
-  impl->input = std::make_unique_for_overwrite<std::uint8_t[]>(impl->input_capacity);
-  return std::unique_ptr<ZstdDecompressor>(new ZstdDecompressor(std::move(impl)));
+  std::size_t capacity = ZSTD_DStreamInSize();
+  if (options.input_size_hint > 0) {
+    capacity = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, options.input_size_hint));
+  }
+  if (capacity > s.input_capacity) {
+    s.input = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+    s.input_capacity = capacity;
+  }
+  s.source = std::move(source);
+  s.options = options;
+  s.input_pos = 0;
+  s.input_size = 0;
+  s.source_done = false;
+  s.in_frame = false;
+  s.frames = 0;
+  s.total_out = 0;
+  s.finished = false;
+  s.failed.reset();
+  return Ok();
 }
 
 Status ZstdDecompressor::RefPrefix(std::span<const std::uint8_t> prefix) {

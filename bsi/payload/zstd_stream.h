@@ -121,6 +121,11 @@ struct ZstdDecompressOptions {
   // before zstd allocates it. Default: 27 (128 MiB).
   int max_window_log = kDefaultMaxWindowLog;
   ZstdFrames frames = ZstdFrames::kExactlyOne;
+  // How many compressed bytes the source holds, if known (0: unknown). The
+  // input buffer is then no larger (zstd's recommended size, about 128 KiB,
+  // otherwise), which saves memory and page faults on small streams. A
+  // source holding more still decodes, in more reads.
+  std::uint64_t input_size_hint = 0;
 };
 
 class ZstdDecompressor {
@@ -132,6 +137,12 @@ class ZstdDecompressor {
   ~ZstdDecompressor();
   ZstdDecompressor(const ZstdDecompressor&) = delete;
   ZstdDecompressor& operator=(const ZstdDecompressor&) = delete;
+
+  // Starts over on a new source, as Create would, but keeps zstd's context
+  // and the buffers: for many small streams one after another, creating a
+  // context costs more than decoding. Forgets any prefix and error. Errors
+  // as Create.
+  Status Reset(const ZstdDecompressOptions& options, ByteSource source);
 
   // The prefix the stream was compressed against (ZstdCompressor::RefPrefix).
   // REQUIRES: before the first Read; prefix stays valid while reading; only
