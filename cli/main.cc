@@ -1,5 +1,8 @@
 // bsi: the vendor's and release engineer's command line.
 //
+//   bsi key generate|show ...
+//   bsi repo init|verify|refresh|rotate ...
+//   bsi release create|list|show|withdraw|pause|resume|rollout|supersede ...
 //   bsi delta create OLD NEW PATCH | bsi delta apply OLD PATCH OUT
 //   bsi bundle create|inspect|apply ...
 //
@@ -12,7 +15,10 @@
 
 #include "cli/bundle_command.h"
 #include "cli/delta_command.h"
+#include "cli/key_command.h"
 #include "cli/output.h"
+#include "cli/release_command.h"
+#include "cli/repo_command.h"
 
 int main(int argc, char** argv) {
   try {
@@ -20,6 +26,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "bsi 0.1.0");
     app.require_subcommand(1);
     std::function<int()> run;
+    bsi::cli::AddKeyCommands(app, run);
+    bsi::cli::AddRepoCommands(app, run);
+    bsi::cli::AddReleaseCommands(app, run);
     bsi::cli::AddDeltaCommands(app, run);
     bsi::cli::AddBundleCommands(app, run);
     try {

@@ -1,5 +1,8 @@
 #include "bsi/core/time_format.h"
 
+#include <charconv>
+#include <limits>
+
 #include <cstdio>
 
 namespace bsi {
@@ -86,6 +89,43 @@ std::string FormatUtcTimestamp(UnixTime time) {
                 static_cast<long long>(year), month, day, static_cast<long long>(rest / 3600),
                 static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
   return buffer;
+}
+
+namespace {
+
+constexpr std::int64_t kDurationUnits[] = {86400, 3600, 60, 1};
+constexpr char kDurationNames[] = {'d', 'h', 'm', 's'};
+
+}  // namespace
+
+Result<std::int64_t> ParseDuration(std::string_view text) {
+  const std::string original(text);
+  std::int64_t unit = 1;
+  for (std::size_t i = 0; i < std::size(kDurationNames); ++i) {
+    if (!text.empty() && text.back() == kDurationNames[i]) {
+      unit = kDurationUnits[i];
+      text.remove_suffix(1);
+      break;
+    }
+  }
+  std::int64_t count = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || count < 0 ||
+      count > std::numeric_limits<std::int64_t>::max() / unit) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "\"" + original + "\" is not a duration (e.g. 90s, 30m, 6h, 7d)");
+  }
+  return count * unit;
+}
+
+std::string FormatDuration(std::int64_t seconds) {
+  if (seconds == 0) return "0";
+  for (std::size_t i = 0; i < std::size(kDurationUnits); ++i) {
+    if (seconds % kDurationUnits[i] == 0) {
+      return std::to_string(seconds / kDurationUnits[i]) + kDurationNames[i];
+    }
+  }
+  return std::to_string(seconds) + "s";
 }
 
 }  // namespace bsi

@@ -4,6 +4,7 @@
 #ifndef BSI_CORE_TIME_FORMAT_H_
 #define BSI_CORE_TIME_FORMAT_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,16 @@ Result<UnixTime> ParseUtcTimestamp(std::string_view text);
 
 // "YYYY-MM-DDTHH:MM:SSZ". REQUIRES: year in 0..9999.
 std::string FormatUtcTimestamp(UnixTime time);
+
+// A duration as people write it on command lines: a whole number of
+// seconds, or of minutes, hours or days with the suffix m, h or d ("90",
+// "90s", "30m", "6h", "7d"). Errors: kInvalidArgument (also for a negative
+// or overflowing value).
+Result<std::int64_t> ParseDuration(std::string_view text);
+
+// The same form back, in the largest unit that divides it exactly ("0",
+// "90s", "30m", "6h", "7d").
+std::string FormatDuration(std::int64_t seconds);
 
 }  // namespace bsi
 

@@ -150,3 +150,25 @@ TEST(FakeClockTest, SetMovesOnlyWallTimeAndAdvanceMovesBoth) {
 
 }  // namespace
 }  // namespace bsi
+
+namespace bsi {
+namespace {
+
+TEST(DurationTest, ParsesAndFormatsDurations) {
+  EXPECT_EQ(ParseDuration("0").value(), 0);
+  EXPECT_EQ(ParseDuration("90").value(), 90);
+  EXPECT_EQ(ParseDuration("90s").value(), 90);
+  EXPECT_EQ(ParseDuration("30m").value(), 1800);
+  EXPECT_EQ(ParseDuration("6h").value(), 21600);
+  EXPECT_EQ(ParseDuration("7d").value(), 604800);
+  for (const char* bad : {"", "h", "-1", "1w", "1.5h", " 1", "99999999999999999999d"}) {
+    EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
+  }
+  EXPECT_EQ(FormatDuration(0), "0");
+  EXPECT_EQ(FormatDuration(90), "90s");
+  EXPECT_EQ(FormatDuration(7200), "2h");
+  EXPECT_EQ(FormatDuration(86400 * 3), "3d");
+}
+
+}  // namespace
+}  // namespace bsi

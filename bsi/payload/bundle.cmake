@@ -9,6 +9,7 @@ bsi_library(NAME payload
           ${CMAKE_CURRENT_LIST_DIR}/manifest_validate.cc
           ${CMAKE_CURRENT_LIST_DIR}/manifest_links.cc
           ${CMAKE_CURRENT_LIST_DIR}/tree_scan.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tree_digest.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_reader.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_writer.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_apply_check.cc
@@ -21,6 +22,7 @@ bsi_test(NAME payload_test
           ${CMAKE_CURRENT_LIST_DIR}/safe_path_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/manifest_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/tree_scan_test.cc
+          ${CMAKE_CURRENT_LIST_DIR}/tree_digest_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_writer_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_apply_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/bundle_apply_hostile_test.cc
