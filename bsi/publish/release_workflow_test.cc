@@ -214,6 +214,15 @@ TEST_F(ReleaseWorkflowTest, WithdrawRolloutAndSupersede) {
   EXPECT_EQ(
       CodeOf(FindImprovement(repo, "", version::ImprovementVersion::Parse("26.3.1 (z)").value())),
       ErrorCode::kTargetNotFound);
+
+  // Another product with the same base: each is found by name, and a bare
+  // version is ambiguous.
+  ReleaseRequest kiosk = Request(Tree("kbase", "kbase"), Tree("kfix", "kfix"));
+  kiosk.product = "acme-kiosk";
+  ASSERT_OK(CreateRelease(fs_, repo, *keys_, kiosk, clock_.Now()));
+  EXPECT_EQ(CodeOf(FindImprovement(repo, "", a)), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(FindImprovement(repo, "acme-kiosk", a)->product, "acme-kiosk");
+  EXPECT_TRUE(FindImprovement(repo, "acme-os", a)->withdrawal.has_value());
   EXPECT_OK(repo::VerifyRepository(fs_, RepoDir(), clock_.Now()));
 }
 

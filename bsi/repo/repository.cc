@@ -213,6 +213,7 @@ Result<metadata::TargetFile> Repository::AddTargetFile(const std::string& target
     BSI_TRY(fs_->RemoveFile(temp));  // the same content is in place already
   } else {
     BSI_TRY(fs_->Rename(temp, final_path));
+    created_.push_back(final_path);
     BSI_TRY(fs_->SyncDir(target_dir));
   }
   superseded_.erase(final_path.substr(dir_.size() + 1));
@@ -294,7 +295,9 @@ Status Repository::WriteNew(const std::string& relative, std::string_view bytes)
                      " exists already: another writer, or a publication that failed "
                      "half-way (check and remove it)");
   }
-  return WriteFileAtomically(*fs_, path, bytes);
+  BSI_TRY(WriteFileAtomically(*fs_, path, bytes));
+  created_.push_back(path);
+  return Ok();
 }
 
 Result<metadata::MetaFile> Repository::WriteNextVersion(const std::string& role,
@@ -323,6 +326,18 @@ Status Repository::SaveSuperseded() {
 
 Result<PublishResult> Repository::Publish(KeySource& keys, UnixTime now,
                                           const PublishOptions& options) {
+  Result<PublishResult> result = PublishStaged(keys, now, options);
+  if (!result.ok()) {
+    // Not yet visible to clients (timestamp.json names none of them): take
+    // back every file this round of changes created.
+    for (const std::string& path : created_) (void)fs_->RemoveFile(path);
+  }
+  created_.clear();
+  return result;
+}
+
+Result<PublishResult> Repository::PublishStaged(KeySource& keys, UnixTime now,
+                                                const PublishOptions& options) {
   PublishResult result;
   const bool new_root = root_changed_;
   if (!new_root && root_.expires <= now) {
@@ -372,6 +387,7 @@ Result<PublishResult> Repository::Publish(KeySource& keys, UnixTime now,
   BSI_TRY(WriteFileAtomically(*fs_, Path(std::string(kMetadataDir) + "/timestamp.json"),
                               timestamp_bytes));
   result.timestamp_version = timestamp_.version;
+  created_.clear();  // live now
   published_root_ = root_;
   root_changed_ = false;
   targets_changed_ = false;

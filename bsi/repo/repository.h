@@ -120,8 +120,9 @@ class Repository {
   // Each role is signed by every key the source has that the role lists,
   // and must reach its threshold (kInvalidArgument naming the role and the
   // key IDs needed otherwise). kExpired if root has expired and is not
-  // being replaced. On error before timestamp.json is replaced,
-  // clients see the old repository; the object should be discarded.
+  // being replaced. On error before timestamp.json is replaced, every file
+  // written since the last publication (target files included) is removed
+  // again, so the directory is as it was; the object should be discarded.
   Result<PublishResult> Publish(KeySource& keys, UnixTime now, const PublishOptions& options = {});
 
   // Removes files superseded more than retention_seconds before now.
@@ -135,6 +136,7 @@ class Repository {
   Repository(FileSystem& fs, std::string dir) : fs_(&fs), dir_(std::move(dir)) {}
 
   std::string Path(std::string_view relative) const { return JoinPath(dir_, relative); }
+  Result<PublishResult> PublishStaged(KeySource& keys, UnixTime now, const PublishOptions& options);
   Status WriteNew(const std::string& relative, std::string_view bytes);
   Result<std::string> Sign(const json::Value& signed_part,
                            const std::vector<const metadata::RoleKeys*>& roles,
@@ -160,6 +162,7 @@ class Repository {
   bool targets_changed_ = false;
   std::map<std::string, std::int64_t> superseded_;  // repository-relative path -> since
   std::set<std::string> replaced_targets_;          // target files no longer listed
+  std::vector<std::string> created_;  // files written since the last publication (paths)
 };
 
 // A repository-relative path is safe (no absolute path, no empty, "." or
