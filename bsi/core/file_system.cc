@@ -18,7 +18,7 @@ Status WriteAndSync(FileSystem& fs, const std::string& tmp, std::string_view dat
 
 }  // namespace
 
-Status CreateDirs(FileSystem& fs, const std::string& path) {
+Status CreateDirs(FileSystem& fs, const std::string& path, DirDurability durability) {
   // Walk up to the deepest ancestor that exists, then create downwards.
   std::vector<std::string> missing;
   std::string current = path;
@@ -33,6 +33,7 @@ Status CreateDirs(FileSystem& fs, const std::string& path) {
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     BSI_TRY(fs.CreateDir(*it));
+    if (durability == DirDurability::kSynced) BSI_TRY(fs.SyncDir(ParentDir(*it)));
   }
   // The deepest existing part may be a file; CreateDir reports that.
   if (missing.empty() && !path.empty()) return fs.CreateDir(path);

@@ -150,8 +150,14 @@ class FileSystem {
   bool Exists(const std::string& path) { return Stat(path).ok(); }
 };
 
+enum class DirDurability {
+  kNotSynced,  // the new entries may vanish in a crash (caches, scratch space)
+  kSynced,     // each new directory's parent is synced after it is created
+};
+
 // Creates path and every missing parent directory.
-Status CreateDirs(FileSystem& fs, const std::string& path);
+Status CreateDirs(FileSystem& fs, const std::string& path,
+                  DirDurability durability = DirDurability::kNotSynced);
 
 // The parent directory of a path ("a/b/c" -> "a/b", "c" -> ".", "/c" -> "/").
 std::string ParentDir(const std::string& path);

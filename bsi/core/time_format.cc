@@ -1,9 +1,8 @@
 #include "bsi/core/time_format.h"
 
 #include <charconv>
-#include <limits>
-
 #include <cstdio>
+#include <limits>
 
 namespace bsi {
 namespace {
