@@ -28,6 +28,9 @@ Status RemoveTree(FileSystem& fs, const std::string& path) {
     return info.error().code() == ErrorCode::kFileNotFound ? Ok() : Status(info.error());
   }
   if (info->type != FileType::kDirectory) return fs.RemoveFile(path);
+  // A tree may hold read-only directories (bundles carry modes): make each
+  // writable so that an unprivileged agent can empty it.
+  if ((info->mode & 0700) != 0700) BSI_TRY(fs.SetMode(path, info->mode | 0700));
   BSI_ASSIGN_OR_RETURN(const std::vector<std::string> names, fs.ListDir(path));
   for (const std::string& name : names) BSI_TRY(RemoveTree(fs, JoinPath(path, name)));
   return fs.RemoveDir(path);
