@@ -222,6 +222,11 @@ Status Updater::LoadTargets(const std::string& role, const std::string& delegato
   return Persist(role, bytes);
 }
 
+Result<const metadata::Targets*> Updater::TopLevelTargets() {
+  if (!trusted_ || trusted_->targets("targets") == nullptr) BSI_TRY(Refresh());
+  return &trusted_->targets("targets")->signed_part;
+}
+
 Result<TargetInfo> Updater::GetTargetInfo(const std::string& target_path) {
   if (!trusted_ || trusted_->targets("targets") == nullptr) BSI_TRY(Refresh());
   struct Visit {

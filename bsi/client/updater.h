@@ -91,6 +91,11 @@ class Updater {
   // has not run. Errors: kTargetNotFound, or a metadata error.
   Result<TargetInfo> GetTargetInfo(const std::string& target_path);
 
+  // The targets the top-level targets role lists (not those of delegated
+  // roles), verified. Refreshes first if Refresh has not run. The pointer
+  // is valid until the next Refresh.
+  Result<const metadata::Targets*> TopLevelTargets();
+
   // Where the artifact is stored: target_dir + "/" + percent-encoded path.
   std::string LocalPathFor(const TargetInfo& target) const;
 

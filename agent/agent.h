@@ -1,0 +1,75 @@
+// Agent: one pass of bsi-agent's work, and the local control operations.
+// A pass: refresh the TUF metadata → read the signed improvement records →
+// decide (selection.h) → download and verify the payloads → stage →
+// activate → restart the component's units → health check → commit, or
+// abort (roll back) and report the failure; or roll back a withdrawn
+// letter, or drop the improvements of an old base. The outcome is kept in
+// <state_dir>/agent.json for `bsi-agent status`.
+//
+// Files written: only under state_dir (metadata, downloads, components,
+// agent.json) and, if configured, the component's install_path symlink.
+// Programs run: only the restart and health-check commands of the local
+// configuration, never anything from the network.
+//
+// Thread-safety: none; one Agent per process (run or a local command).
+#ifndef BSI_AGENT_AGENT_H_
+#define BSI_AGENT_AGENT_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bsi/core/clock.h"
+#include "bsi/core/file_system.h"
+#include "bsi/fetch/transport.h"
+#include "bsi/json/json.h"
+
+#include "agent/config.h"
+#include "agent/selection.h"
+
+namespace bsi::agent {
+
+// Runs a local command (argv[0] absolute); returns its exit status, or an
+// error if it could not run. The seam lets tests count restarts.
+using CommandRunner = std::function<Result<int>(const std::vector<std::string>& argv)>;
+
+// fork/exec/wait, stdin from /dev/null, output to the agent's stderr.
+Result<int> RunCommand(const std::vector<std::string>& argv);
+
+struct PassResult {
+  Decision decision;
+  bool changed = false;  // something was installed or rolled back
+  std::string summary;   // one line for the log
+};
+
+class Agent {
+ public:
+  // REQUIRES: fs, transport and clock outlive the agent.
+  Agent(AgentConfig config, FileSystem& fs, fetch::Transport& transport, const Clock& clock,
+        CommandRunner run_command = RunCommand);
+
+  // One pass (see the file comment). Errors: the refresh's or download's
+  // (security errors mean nothing was installed), a failed health check
+  // (kInternal is not used: the error names the command), the store's.
+  // Every outcome, errors included, is recorded in agent.json.
+  Result<PassResult> CheckOnce();
+
+  // The user's toggle. Persisted; the next pass honours it.
+  Status SetAutoInstall(bool on);
+
+  // Removes the installed improvement (back to the base trees); it is not
+  // installed again automatically until a newer letter comes.
+  Result<std::string> Remove();
+
+  // agent.json plus each component's store state, for `bsi-agent status`.
+  Result<json::Value> StatusReport();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace bsi::agent
+
+#endif  // BSI_AGENT_AGENT_H_

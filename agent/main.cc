@@ -1,0 +1,212 @@
+// bsi-agent: keeps a device's components patched in the background.
+//
+//   bsi-agent [--config FILE] run                 the daemon (loop of passes)
+//   bsi-agent [--config FILE] check-now           one pass now
+//   bsi-agent [--config FILE] status [--json]     what runs, what is pending
+//   bsi-agent [--config FILE] settings auto-install on|off
+//   bsi-agent [--config FILE] remove              remove the installed improvement
+//
+// Every command takes the state directory's lock (<state_dir>/lock, flock)
+// for its work, so a command and the daemon never change state at once.
+// Logs go to stderr (the journal under systemd). Exit status: 0 success, 1
+// failure, 2 usage.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bsi/core/posix_file_system.h"
+#include "bsi/core/time_format.h"
+#include "bsi/fetch/curl_transport.h"
+
+#include "agent/agent.h"
+
+namespace {
+
+using bsi::agent::Agent;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+void Log(const std::string& line) {
+  std::fprintf(stderr, "bsi-agent: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+int Fail(const std::string& what, const bsi::Error& error) {
+  Log(what + ": " + error.ToString());
+  return kExitFailed;
+}
+
+// Holds <state_dir>/lock while alive.
+class StateLock {
+ public:
+  explicit StateLock(const std::string& state_dir) {
+    bsi::PosixFileSystem fs;
+    (void)bsi::CreateDirs(fs, state_dir);
+    fd_ = ::open((state_dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~StateLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Background work: the lowest CPU priority and the idle I/O class.
+void LowerPriority() {
+  (void)::setpriority(PRIO_PROCESS, 0, 19);
+  constexpr int kIoprioClassIdle = 3;
+  constexpr int kIoprioWhoProcess = 1;
+  (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << 13);
+}
+
+void PrintStatus(const bsi::json::Value& status, bool json) {
+  if (json) {
+    std::fputs(bsi::json::ToPrettyString(status).c_str(), stdout);
+    return;
+  }
+  const auto text = [&](const char* key) -> std::string {
+    const bsi::json::Value* value = status.Find(key);
+    return value != nullptr && value->is_string() ? value->string_value() : "";
+  };
+  const std::string installed = text("installed");
+  std::printf("%s %s\n", text("product").c_str(),
+              installed.empty() ? text("base").c_str() : installed.c_str());
+  if (const auto* cves = status.Find("cves"); cves != nullptr && cves->is_array()) {
+    for (const auto& cve : cves->array()) std::printf("  fixes %s\n", cve.string_value().c_str());
+  }
+  if (const auto* pending = status.Find("pending"); pending != nullptr && pending->is_object()) {
+    const auto field = [&](const char* key) {
+      const auto* value = pending->Find(key);
+      return value != nullptr && value->is_string() ? value->string_value() : std::string();
+    };
+    std::printf("  available: %s (waiting: %s%s)\n", field("improvement").c_str(),
+                field("reason").c_str(),
+                field("wait") != "none" ? (", " + field("wait")).c_str() : "");
+  }
+  const auto* auto_install = status.Find("auto_install");
+  std::printf("  automatically install: %s\n",
+              auto_install != nullptr && auto_install->bool_value() ? "on" : "off");
+  if (!text("last_check").empty()) {
+    std::printf("  last check: %s, %s\n", text("last_check").c_str(), text("last_result").c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    CLI::App app{"bsi-agent: installs Background Security Improvements, quietly", "bsi-agent"};
+    app.set_version_flag("--version", "bsi-agent 0.1.0");
+    std::string config_path = bsi::agent::kDefaultConfigPath;
+    bool json = false;
+    std::string auto_install;
+    app.add_option("--config", config_path, "Configuration file (TOML)");
+    app.require_subcommand(1);
+    CLI::App* run = app.add_subcommand("run", "The daemon: check, install, report, forever");
+    CLI::App* check = app.add_subcommand("check-now", "One check (and install) now");
+    CLI::App* status = app.add_subcommand("status", "What the device runs and what is pending");
+    status->add_flag("--json", json, "Print JSON");
+    CLI::App* settings = app.add_subcommand("settings", "Local settings");
+    settings->require_subcommand(1);
+    CLI::App* auto_cmd = settings->add_subcommand("auto-install", "Automatically Install");
+    auto_cmd->add_option("VALUE", auto_install, "on or off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    CLI::App* remove = app.add_subcommand("remove", "Remove the installed improvement");
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      app.exit(e);
+      return kExitUsage;
+    }
+
+    bsi::PosixFileSystem fs;
+    bsi::Result<bsi::agent::AgentConfig> config = bsi::agent::LoadConfig(fs, config_path);
+    if (!config.ok()) return Fail("configuration", config.error());
+    bsi::fetch::CurlTransportOptions transport_options;
+    transport_options.max_recv_speed_bytes_per_s = config->bandwidth_limit;
+    bsi::fetch::CurlTransport transport(transport_options);
+    bsi::SystemClock clock;
+    const std::string state_dir = config->state_dir;
+    const std::int64_t interval = config->poll_interval_seconds;
+    Agent agent(std::move(*config), fs, transport, clock);
+
+    if (*status) {
+      StateLock lock(state_dir);
+      bsi::Result<bsi::json::Value> value = agent.StatusReport();
+      if (!value.ok()) return Fail("status", value.error());
+      PrintStatus(*value, json);
+      return kExitOk;
+    }
+    if (*auto_cmd) {
+      StateLock lock(state_dir);
+      bsi::Status set = agent.SetAutoInstall(auto_install == "on");
+      if (!set.ok()) return Fail("settings", set.error());
+      std::printf("automatically install: %s\n", auto_install.c_str());
+      return kExitOk;
+    }
+    if (*remove) {
+      StateLock lock(state_dir);
+      bsi::Result<std::string> removed = agent.Remove();
+      if (!removed.ok()) return Fail("remove", removed.error());
+      std::printf("%s\n", removed->c_str());
+      return kExitOk;
+    }
+    if (*check) {
+      StateLock lock(state_dir);
+      bsi::Result<bsi::agent::PassResult> pass = agent.CheckOnce();
+      if (!pass.ok()) return Fail("check", pass.error());
+      std::printf("%s\n", pass->summary.c_str());
+      return kExitOk;
+    }
+    if (*run) {
+      LowerPriority();
+      Log("started; checking every " + bsi::FormatDuration(interval));
+      std::mt19937_64 rng(std::random_device{}());
+      int failures = 0;
+      while (true) {
+        bsi::Result<bsi::agent::PassResult> pass = [&] {
+          StateLock lock(state_dir);
+          return agent.CheckOnce();
+        }();
+        if (pass.ok()) {
+          failures = 0;
+          Log(pass->summary);
+        } else {
+          ++failures;
+          Log("check failed: " + pass.error().ToString());
+        }
+        // Jitter of +-10%; after failures back off exponentially from a
+        // minute, never beyond the interval.
+        std::int64_t wait = interval;
+        if (failures > 0) {
+          wait = std::min<std::int64_t>(interval, std::int64_t{60} << std::min(failures - 1, 10));
+        }
+        std::uniform_real_distribution<double> jitter(0.9, 1.1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+            static_cast<std::int64_t>(static_cast<double>(wait) * 1000.0 * jitter(rng))));
+      }
+    }
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bsi-agent: internal error: %s\n", e.what());
+  }
+  return kExitFailed;
+}

@@ -1,0 +1,231 @@
+// bsi-agent end to end, as real processes on loopback: a repository
+// published with `bsi`, served by a real HTTP server on 127.0.0.1, and an
+// agent on a sample device tree in a temp directory (unprivileged paths).
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "bsi/json/json.h"
+
+#include "testing/http_test_server.h"
+#include "tests/subprocess.h"
+#include "tests/test_files.h"
+
+namespace bsi::tests {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Library(const std::string& fix) {
+  std::string bytes(300'000, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>((i * 131 + i / 5) % 251);
+  bytes.replace(7000, fix.size(), fix);
+  return bytes;
+}
+
+class AgentEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir_template[] = "/tmp/bsi-agent-e2e.XXXXXX";
+    ASSERT_NE(::mkdtemp(dir_template), nullptr);
+    work_ = dir_template;
+    for (const auto& [tree, fix] : std::vector<std::pair<std::string, std::string>>{
+             {"base", "base"}, {"a", "fix-a"}, {"b", "fix-a+b"}}) {
+      WriteAll(work_ / tree / "lib/libwebkit.so.6", Library(fix));
+    }
+    WriteAll(work_ / "os-release", "NAME=\"Acme OS\"\nVERSION_ID=\"26.3.1\"\n");
+    ASSERT_EQ(Bsi({"repo", "init", "--repo", Path("repo"), "--keys", Path("keys")}).exit_code, 0);
+    server_.ServeDirectory(Path("repo"));
+    ASSERT_TRUE(server_.Start().ok());
+    WriteConfig("/usr/bin/true");
+  }
+  void TearDown() override {
+    server_.Stop();
+    fs::remove_all(work_);
+  }
+
+  void WriteConfig(const std::string& health) {
+    WriteAll(work_ / "agent.toml",
+             "[device]\nid = \"device-17\"\nproduct = \"acme-os\"\n"
+             "base_version_file = \"" +
+                 Path("os-release") +
+                 "\"\n"
+                 "[repository]\nmetadata_url = \"" +
+                 server_.BaseUrl() +
+                 "metadata/\"\n"
+                 "targets_url = \"" +
+                 server_.BaseUrl() +
+                 "targets/\"\n"
+                 "trusted_root = \"" +
+                 Path("repo/metadata/1.root.json") +
+                 "\"\n"
+                 "[agent]\nstate_dir = \"" +
+                 Path("state") +
+                 "\"\n"
+                 "[[component]]\nname = \"webkit\"\nbase_tree = \"" +
+                 Path("base") +
+                 "\"\n"
+                 "install_path = \"" +
+                 Path("opt/webkit") +
+                 "\"\n"
+                 "health_check = [\"" +
+                 health + "\"]\n");
+  }
+
+  ProcessResult Bsi(std::vector<std::string> args) {
+    args.insert(args.begin(), BSI_CLI_PATH);
+    return RunProcess(args);
+  }
+  ProcessResult Agent(std::vector<std::string> args) {
+    args.insert(args.begin(), {BSI_AGENT_PATH, "--config", Path("agent.toml")});
+    return RunProcess(args);
+  }
+  std::string Path(const std::string& relative) const { return (work_ / relative).string(); }
+
+  void Publish(const std::string& tree, const std::string& cve) {
+    ProcessResult created =
+        Bsi({"release", "create", "--repo", Path("repo"), "--keys", Path("keys"), "--product",
+             "acme-os", "--base", "26.3.1", "--component",
+             "webkit=" + Path("base") + ":" + Path(tree), "--cve", cve, "--waves", "now"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+
+  // What the device's install path shows.
+  std::string Running() { return ReadAll(work_ / "opt/webkit/lib/libwebkit.so.6"); }
+
+  json::Value Status() {
+    ProcessResult status = Agent({"status", "--json"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    Result<json::Value> value = json::Parse(status.out);
+    EXPECT_TRUE(value.ok()) << status.out;
+    return value.ok() ? *value : json::Value();
+  }
+
+  fs::path work_;
+  testing::HttpTestServer server_;
+};
+
+TEST_F(AgentEndToEnd, InstallsByDeltaRollsBackAWithdrawalAndDropsASupersededBase) {
+  Publish("a", "CVE-2026-20643:high");
+  ProcessResult first = Agent({"check-now"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "installed acme-os 26.3.1 (a)\n");
+  EXPECT_EQ(Running(), Library("fix-a"));
+  ProcessResult human = Agent({"status"});
+  EXPECT_NE(human.out.find("acme-os 26.3.1 (a)"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("fixes CVE-2026-20643"), std::string::npos) << human.out;
+
+  Publish("b", "CVE-2026-20700:critical");
+  ProcessResult second = Agent({"check-now"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, "installed acme-os 26.3.1 (b)\n");
+  EXPECT_EQ(Running(), Library("fix-a+b"));
+  // By delta from (a): the server was asked for the from-a bundle only.
+  bool from_a = false, full = false;
+  for (const auto& request : server_.RequestLog()) {
+    from_a |= request.find("webkit-from-a.bundle") != std::string::npos;
+    full |= request.find("/b/") != std::string::npos &&
+            request.find("full.bundle") != std::string::npos;
+  }
+  EXPECT_TRUE(from_a);
+  EXPECT_FALSE(full);
+
+  ASSERT_EQ(Bsi({"release", "withdraw", "26.3.1 (b)", "--reason", "crashes", "--repo", Path("repo"),
+                 "--keys", Path("keys")})
+                .exit_code,
+            0);
+  ProcessResult back = Agent({"check-now"});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_NE(back.out.find("rolled back"), std::string::npos) << back.out;
+  EXPECT_EQ(Running(), Library("fix-a"));
+  json::Value status = Status();
+  EXPECT_EQ(status.Find("installed")->string_value(), "26.3.1 (a)");
+  EXPECT_EQ(status.Find("cves")->array().at(0).string_value(), "CVE-2026-20643");
+
+  // A full OS update to 26.4: the 26.3.1 improvement is dropped, superseded.
+  WriteAll(work_ / "os-release", "VERSION_ID=26.4\n");
+  ProcessResult update = Agent({"check-now"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_NE(update.out.find("superseded"), std::string::npos) << update.out;
+  status = Status();
+  EXPECT_TRUE(status.Find("installed")->is_null());
+  EXPECT_EQ(status.Find("superseded")->string_value(), "26.3.1 (a)");
+  EXPECT_EQ(Running(), Library("base"));
+}
+
+TEST_F(AgentEndToEnd, AutoInstallOffReportsWhatIsAvailableAndInstallsNothing) {
+  Publish("a", "CVE-2026-20643:high");
+  ASSERT_EQ(Agent({"settings", "auto-install", "off"}).exit_code, 0);
+  ProcessResult check = Agent({"check-now"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("available, waiting"), std::string::npos) << check.out;
+  EXPECT_EQ(Running(), Library("base"));
+  ProcessResult human = Agent({"status"});
+  EXPECT_NE(human.out.find("available: acme-os 26.3.1 (a)"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("auto-install-off"), std::string::npos) << human.out;
+  ASSERT_EQ(Agent({"settings", "auto-install", "on"}).exit_code, 0);
+  ASSERT_EQ(Agent({"check-now"}).exit_code, 0);
+  EXPECT_EQ(Running(), Library("fix-a"));
+  // Removed by the user: not reinstalled until a newer letter comes.
+  ProcessResult removed = Agent({"remove"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_EQ(Running(), Library("base"));
+  ASSERT_EQ(Agent({"check-now"}).exit_code, 0);
+  EXPECT_EQ(Running(), Library("base"));
+  Publish("b", "CVE-2026-20700:critical");
+  ASSERT_EQ(Agent({"check-now"}).exit_code, 0);
+  EXPECT_EQ(Running(), Library("fix-a+b"));
+}
+
+TEST_F(AgentEndToEnd, AFailingHealthCheckRollsBackAndIsReported) {
+  Publish("a", "CVE-2026-20643:high");
+  WriteConfig("/usr/bin/false");
+  ProcessResult check = Agent({"check-now"});
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.err.find("/usr/bin/false exited with 1"), std::string::npos) << check.err;
+  EXPECT_EQ(Running(), Library("base"));
+  json::Value status = Status();
+  EXPECT_TRUE(status.Find("installed")->is_null());
+  EXPECT_NE(status.Find("failure")->string_value().find("exited with 1"), std::string::npos);
+  EXPECT_EQ(status.Find("components")->Find("webkit")->string_value(), "base");
+}
+
+TEST_F(AgentEndToEnd, TamperedPayloadsAndMetadataAreRefusedAndNothingIsInstalled) {
+  Publish("a", "CVE-2026-20643:high");
+  // Corrupt the payload on the server (the from-base bundle the agent picks).
+  for (const auto& entry : fs::recursive_directory_iterator(work_ / "repo/targets")) {
+    if (entry.path().string().find("webkit-from-base.bundle") != std::string::npos) {
+      std::string bytes = ReadAll(entry.path());
+      bytes[bytes.size() / 2] ^= 0x55;
+      WriteAll(entry.path(), bytes);
+    }
+  }
+  ProcessResult check = Agent({"check-now"});
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.err.find("hash"), std::string::npos) << check.err;
+  EXPECT_EQ(Running(), Library("base"));
+  EXPECT_NE(Status().Find("failure")->string_value().find("security error"), std::string::npos);
+
+  // Tampered metadata: a signature no longer verifies.
+  const fs::path timestamp = work_ / "repo/metadata/timestamp.json";
+  std::string bytes = ReadAll(timestamp);
+  bytes.replace(bytes.find("\"version\":"), 10, "\"version\" :");
+  WriteAll(timestamp, bytes);
+  ProcessResult tampered = Agent({"check-now"});
+  EXPECT_EQ(tampered.exit_code, 1);
+  EXPECT_EQ(Running(), Library("base"));
+}
+
+TEST_F(AgentEndToEnd, BadConfigurationIsAClearError) {
+  WriteAll(work_ / "agent.toml", "[device]\nproduct = \"Acme OS\"\n");
+  ProcessResult check = Agent({"check-now"});
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.err.find("agent.toml"), std::string::npos) << check.err;
+  EXPECT_EQ(Agent({"settings", "auto-install", "maybe"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace bsi::tests
