@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <systemd/sd-daemon.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -179,6 +180,9 @@ int main(int argc, char** argv) {
     if (*run) {
       LowerPriority();
       Log("started; checking every " + bsi::FormatDuration(interval));
+      // Type=notify: ready once the configuration is loaded (a no-op when
+      // not started by systemd).
+      (void)sd_notify(0, "READY=1");
       std::mt19937_64 rng(std::random_device{}());
       int failures = 0;
       while (true) {
@@ -189,6 +193,7 @@ int main(int argc, char** argv) {
         if (pass.ok()) {
           failures = 0;
           Log(pass->summary);
+          (void)sd_notify(0, ("STATUS=" + pass->summary).c_str());
         } else {
           ++failures;
           Log("check failed: " + pass.error().ToString());

@@ -15,7 +15,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev libfuzzer-14-dev
   # libraries (each fenced behind one module of libbsi)
   libssl-dev libcurl4-openssl-dev libboost1.81-dev libboost-json1.81-dev
-  libcli11-dev libzstd-dev libdivsufsort-dev libtomlplusplus-dev
+  libcli11-dev libzstd-dev libdivsufsort-dev libtomlplusplus-dev libsystemd-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev faketime
   python3 python3-securesystemslib python3-nacl python3-cryptography
