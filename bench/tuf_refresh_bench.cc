@@ -53,6 +53,7 @@
 #include "bsi/metadata/metadata.h"
 #include "bsi/metadata/parse.h"
 
+#include "bench/bench_util.h"
 #include "testing/http_test_server.h"
 #include "testing/repository_simulator.h"
 
@@ -67,22 +68,6 @@ struct Delegation {
 };
 constexpr Delegation kDelegations[] = {{"role-a", "a"}, {"role-b", "b"}, {"role-c", "c"}};
 constexpr const char* kMemoryBaseUrl = "http://bench.invalid/";
-
-// A benchmark has no way to report a broken setup but to stop.
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "tuf_refresh_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.error().ToString());
-  return std::move(result).value();
-}
-
-void Must(const Status& status, const std::string& what) {
-  if (!status.ok()) Die(what + ": " + status.error().ToString());
-}
 
 std::string TargetPath(std::string_view dir, int index) {
   char name[32];
