@@ -135,25 +135,31 @@ Result<std::string> SignEnvelope(const json::Value& signed_part,
     BSI_ASSIGN_OR_RETURN(std::string sig, key->Sign(canonical));
     signatures.push_back(Signature{ComputeKeyId(PublicKeyOf(*key)), std::move(sig)});
   }
-  return EnvelopeBytes(signed_part, signatures);
+  return EnvelopeBytesOfCanonical(signed_part, signatures);
 }
 
 Result<std::string> EnvelopeBytes(const json::Value& signed_part,
                                   const std::vector<Signature>& signatures) {
+  // Refusing doubles keeps us inside what TUF can sign (Canonicalize fails
+  // on them); the canonical text itself is not needed here.
+  BSI_TRY(json::Canonicalize(signed_part));
+  return EnvelopeBytesOfCanonical(signed_part, signatures);
+}
+
+std::string EnvelopeBytesOfCanonical(const json::Value& signed_part,
+                                     const std::vector<Signature>& signatures) {
   json::Array sigs;
+  sigs.reserve(signatures.size());
   for (const Signature& s : signatures) {
     sigs.emplace_back(json::Object{{"keyid", json::Value(s.keyid)}, {"sig", json::Value(s.sig)}});
   }
-  json::Object envelope;
-  envelope["signatures"] = std::move(sigs);
-  envelope["signed"] = signed_part;
   // Compact standard JSON, not the canonical form: canonical JSON leaves
   // control characters raw (an ECDSA PEM key holds newlines), which no
   // strict JSON parser accepts. Signatures cover canonical(signed) either
-  // way, and refusing doubles keeps us inside what TUF can sign.
-  json::Value document(std::move(envelope));
-  BSI_TRY(json::Canonicalize(document));
-  return json::ToCompactString(document);
+  // way. The envelope's keys in sorted order, as ToCompactString writes
+  // them, without copying the signed part into a new document.
+  return "{\"signatures\":" + json::ToCompactString(json::Value(std::move(sigs))) +
+         ",\"signed\":" + json::ToCompactString(signed_part) + "}";
 }
 
 }  // namespace bsi::metadata

@@ -42,6 +42,11 @@ Result<std::string> SignEnvelope(const json::Value& signed_part,
 Result<std::string> EnvelopeBytes(const json::Value& signed_part,
                                   const std::vector<Signature>& signatures);
 
+// The same for a signed part already known to canonicalize (its
+// signatures were made over json::Canonicalize of it): no second check.
+std::string EnvelopeBytesOfCanonical(const json::Value& signed_part,
+                                     const std::vector<Signature>& signatures);
+
 }  // namespace bsi::metadata
 
 #endif  // BSI_METADATA_SERIALIZE_H_

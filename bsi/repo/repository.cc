@@ -284,7 +284,7 @@ Result<std::string> Repository::Sign(const json::Value& signed_part,
     BSI_ASSIGN_OR_RETURN(std::string sig, signer->Sign(canonical));
     signatures.push_back({signer->key_id(), std::move(sig)});
   }
-  return metadata::EnvelopeBytes(signed_part, signatures);
+  return metadata::EnvelopeBytesOfCanonical(signed_part, signatures);
 }
 
 Status Repository::WriteNew(const std::string& relative, std::string_view bytes) {
