@@ -19,7 +19,7 @@ packages=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev faketime
   python3 python3-securesystemslib python3-nacl python3-cryptography
-  time curl
+  time curl strace
   # delta benchmarks compare against these tools
   bsdiff xdelta3 zstd
 )

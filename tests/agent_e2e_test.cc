@@ -219,6 +219,82 @@ TEST_F(AgentEndToEnd, TamperedPayloadsAndMetadataAreRefusedAndNothingIsInstalled
   EXPECT_EQ(Running(), Library("base"));
 }
 
+// Every path a traced process changed (created, wrote, renamed, removed,
+// linked, chmod-ed), from strace's output.
+std::vector<std::string> ChangedPaths(const std::string& trace) {
+  std::vector<std::string> paths;
+  std::size_t start = 0;
+  while (start < trace.size()) {
+    std::size_t end = trace.find('\n', start);
+    if (end == std::string::npos) end = trace.size();
+    const std::string line = trace.substr(start, end - start);
+    start = end + 1;
+    const bool open = line.find("open") != std::string::npos;
+    if (open && line.find("O_WRONLY") == std::string::npos &&
+        line.find("O_RDWR") == std::string::npos && line.find("O_CREAT") == std::string::npos &&
+        line.find("O_TRUNC") == std::string::npos) {
+      continue;  // opened for reading only
+    }
+    if (line.find(" = -1 ") != std::string::npos) continue;  // failed: changed nothing
+    std::vector<std::string> quoted;
+    for (std::size_t q = line.find('"'); q != std::string::npos; q = line.find('"', q + 1)) {
+      const std::size_t close = line.find('"', q + 1);
+      if (close == std::string::npos) break;
+      quoted.push_back(line.substr(q + 1, close - q - 1));
+      q = close;
+    }
+    // symlink(TARGET, LINK): only LINK is written.
+    if (line.find("symlink") != std::string::npos && !quoted.empty()) {
+      quoted.erase(quoted.begin());
+    }
+    paths.insert(paths.end(), quoted.begin(), quoted.end());
+  }
+  return paths;
+}
+
+TEST_F(AgentEndToEnd, WritesNothingOutsideItsStateDirectoryAndInstallPath) {
+  Publish("a", "CVE-2026-20643:high");
+  std::string trace;
+  const auto traced = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/strace",
+                                     "-f",
+                                     "-qq",
+                                     "-o",
+                                     Path("trace.txt"),
+                                     "-e",
+                                     "trace=open,openat,creat,rename,renameat,renameat2,mkdir,"
+                                     "mkdirat,unlink,unlinkat,rmdir,symlink,symlinkat,link,"
+                                     "linkat,chmod,fchmodat,truncate",
+                                     BSI_AGENT_PATH,
+                                     "--config",
+                                     Path("agent.toml")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult result = RunProcess(argv);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    trace += ReadAll(work_ / "trace.txt");
+  };
+  traced({"check-now"});  // install (a)
+  Publish("b", "CVE-2026-20700:critical");
+  traced({"check-now"});  // (b) by delta
+  ASSERT_EQ(Bsi({"release", "withdraw", "26.3.1 (b)", "--reason", "x", "--repo", Path("repo"),
+                 "--keys", Path("keys")})
+                .exit_code,
+            0);
+  traced({"check-now"});  // roll back
+  traced({"settings", "auto-install", "off"});
+  traced({"remove"});
+  traced({"status"});
+  EXPECT_EQ(Running(), Library("base"));
+  const std::vector<std::string> changed = ChangedPaths(trace);
+  EXPECT_GT(changed.size(), 20u) << "the trace saw too little to prove anything";
+  const std::string state = Path("state") + "/";
+  for (const std::string& path : changed) {
+    const bool allowed = path.starts_with(state) || path == Path("state") ||
+                         path == Path("opt/webkit") || path == Path("opt");
+    EXPECT_TRUE(allowed) << "the agent changed " << path;
+  }
+}
+
 TEST_F(AgentEndToEnd, BadConfigurationIsAClearError) {
   WriteAll(work_ / "agent.toml", "[device]\nproduct = \"Acme OS\"\n");
   ProcessResult check = Agent({"check-now"});
