@@ -129,6 +129,7 @@ struct Agent::Impl {
                                   JoinPath(config.state_dir, "downloads"),
                                   config.targets_url,
                                   {}};
+    updater.options.resume_downloads = true;  // a dropped download continues next pass
     return client::Updater(updater, transport, fs, clock);
   }
 

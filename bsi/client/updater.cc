@@ -121,7 +121,8 @@ Result<std::string> Updater::FetchMetadata(const std::string& role,
   return bytes;
 }
 
-void Updater::RemoveLeftovers(const std::string& dir, std::string_view marker) {
+void Updater::RemoveLeftovers(const std::string& dir, std::string_view marker,
+                              std::string_view keep) {
   // Temporary files of a run that crashed before it could clean up. Only
   // names we create are matched, so nothing else in the directory is touched.
   auto names = fs_.ListDir(dir);
@@ -131,7 +132,7 @@ void Updater::RemoveLeftovers(const std::string& dir, std::string_view marker) {
     // (artifacts: never a '#'), so it never matches.
     const bool stored =
         marker.front() == '.' && name.size() >= 5 && name.compare(name.size() - 5, 5, ".json") == 0;
-    if (!stored && name.find(marker) != std::string::npos) {
+    if (!stored && name != keep && name.find(marker) != std::string::npos) {
       (void)fs_.RemoveFile(JoinPath(dir, name));
     }
   }
@@ -295,18 +296,45 @@ Result<std::string> Updater::DownloadTarget(const TargetInfo& target) {
     url_path = prefix + digest + "." + name;
   }
   BSI_TRY(CreateDirs(fs_, config_.target_dir));
-  RemoveLeftovers(config_.target_dir, kPartialMarker);
   const std::string final_path = LocalPathFor(target);
+  // A resumable partial download is named after the content it must become.
+  const std::string resume_name =
+      final_path.substr(config_.target_dir.size() + 1) + std::string(kPartialMarker) + "resume-" +
+      target.file.hashes.at(std::string(crypto::HashAlgorithmName(algorithms.front())))
+          .substr(0, 16);
+  const std::string resume_path = JoinPath(config_.target_dir, resume_name);
+  RemoveLeftovers(config_.target_dir, kPartialMarker,
+                  config_.options.resume_downloads ? resume_name : "");
   BSI_ASSIGN_OR_RETURN(std::string suffix, crypto::RandomHex(8));
   const std::string temp_path = final_path + std::string(kPartialMarker) + suffix;
   BSI_ASSIGN_OR_RETURN(crypto::MultiHasher hasher, crypto::MultiHasher::Create(algorithms));
+  const auto length = static_cast<std::uint64_t>(target.file.length);
   Status status = [&]() -> Status {
     BSI_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_.OpenWritable(temp_path));
-    const auto length = static_cast<std::uint64_t>(target.file.length);
     VerifyingFileSink sink(*file, hasher, length);
+    // What an earlier attempt got goes first, through the same checks.
+    std::uint64_t resume_from = 0;
+    if (config_.options.resume_downloads && fs_.Exists(resume_path)) {
+      Result<std::string> partial = fs_.ReadFile(resume_path, length);
+      (void)fs_.RemoveFile(resume_path);
+      if (partial.ok() && !partial->empty() && partial->size() < length) {
+        BSI_TRY(sink.Write(*partial));
+        resume_from = partial->size();
+      }
+    }
     Status fetched = transport_.FetchTo(
-        fetch::FetchRequest{config_.target_base_url + url_path, length, std::nullopt}, sink);
-    if (!fetched.ok()) return fetched.error().WithContext("target " + target.path);
+        fetch::FetchRequest{
+            config_.target_base_url + url_path, length - resume_from,
+            resume_from > 0 ? std::optional<std::uint64_t>(resume_from) : std::nullopt},
+        sink);
+    if (!fetched.ok()) {
+      if (config_.options.resume_downloads &&
+          fetched.error().category() == ErrorCategory::kTransient) {
+        // Keep the progress for the next attempt (best effort).
+        if (file->Sync().ok() && file->Close().ok()) (void)fs_.Rename(temp_path, resume_path);
+      }
+      return fetched.error().WithContext("target " + target.path);
+    }
     if (sink.written() != length) {
       return Error(ErrorCode::kLengthMismatch, "target " + target.path + ": expected " +
                                                    std::to_string(length) + " bytes, got " +

@@ -53,6 +53,13 @@ struct UpdaterOptions {
   int max_delegations = 32;  // roles visited per target search
   // With consistent snapshots, fetch artifacts as "dir/<hash>.name".
   bool prefix_targets_with_hash = true;
+  // After a transient error (network, timeout, HTTP status), keep what was
+  // downloaded of an artifact, and continue it on the next DownloadTarget
+  // of the same target with an HTTP Range request. The whole file is still
+  // verified against the metadata's length and hashes at the end; a
+  // security error discards the partial file. Default: off (as the
+  // reference implementation, which does not resume).
+  bool resume_downloads = false;
 };
 
 // A target as trusted metadata describes it.
@@ -118,7 +125,7 @@ class Updater {
                                     std::uint64_t max_bytes);
   Status Persist(const std::string& role, std::string_view bytes);
   std::optional<std::string> ReadLocal(const std::string& role, std::uint64_t max_bytes);
-  void RemoveLeftovers(const std::string& dir, std::string_view marker);
+  void RemoveLeftovers(const std::string& dir, std::string_view marker, std::string_view keep = {});
 
   UpdaterConfig config_;
   fetch::Transport& transport_;
