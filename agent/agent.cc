@@ -207,6 +207,8 @@ struct Agent::Impl {
       }
     }
     if (!healthy.ok() && !activated.empty()) (void)RestartAndCheck();  // old trees back up
+    // The trees switched away from go now (the switch itself did not wait).
+    for (const auto& component : stores) BSI_TRY(component->CollectGarbage());
     return healthy;
   }
 

@@ -16,11 +16,12 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <systemd/sd-daemon.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "bsi/core/posix_file_system.h"
@@ -190,6 +191,8 @@ int main(int argc, char** argv) {
           StateLock lock(state_dir);
           return agent.CheckOnce();
         }();
+        // Give the pass's memory (metadata, buffers) back while idle.
+        (void)malloc_trim(0);
         if (pass.ok()) {
           failures = 0;
           Log(pass->summary);

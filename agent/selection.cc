@@ -18,7 +18,7 @@ struct Blocked {
 std::optional<Blocked> BlockedNow(const DeviceFacts& device,
                                   const release::Improvement& improvement,
                                   const PolicyInputs& policy, UnixTime now) {
-  if (improvement.rollout.paused) return Blocked{Reason::kRolloutPaused};
+  if (improvement.rollout.paused) return Blocked{Reason::kRolloutPaused, WaitReason::kNone, {}};
   const double place = release::RolloutPlace(device.device_id, improvement.Id());
   if (!release::InRollout(improvement, place, now)) {
     return Blocked{Reason::kNotInWaveYet, WaitReason::kNone,

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     } else {
       status = store.RollBack(std::nullopt);
     }
+    if (status.ok()) status = store.CollectGarbage();
     if (!status.ok()) return Fail("step", status.error());
   }
 }

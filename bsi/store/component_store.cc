@@ -263,8 +263,7 @@ Status ComponentStore::RollBack(const Version& to) {
   ComponentState idle = rolling;
   idle.step = Step::kIdle;
   idle.target.reset();
-  BSI_TRY(Save(idle));
-  return CollectGarbage();
+  return Save(idle);
 }
 
 }  // namespace bsi::store

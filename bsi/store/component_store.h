@@ -89,16 +89,21 @@ class ComponentStore {
   Status Abort();
 
   // Switches back to `to` (the previous version or the base), for a
-  // withdrawal or removal; the tree left is removed. REQUIRES: idle, and
-  // `to` is the base or the kept previous version (kInvalidArgument else).
+  // withdrawal or removal: journal, link, journal — a few file operations
+  // whatever the tree's size. The tree left behind is removed by the next
+  // CollectGarbage() (or Open()). REQUIRES: idle, and `to` is the base or
+  // the kept previous version (kInvalidArgument else).
   Status RollBack(const Version& to);
+
+  // Removes every tree and leftover the state does not name (trees rolled
+  // back from, staging directories). Commit, Abort and Open do it too.
+  Status CollectGarbage();
 
  private:
   std::string Dir() const;
   std::string Path(std::string_view name) const;
   Status Save(const ComponentState& state);
   Status PointCurrentAt(const Version& version);
-  Status CollectGarbage();
   Result<Version> LinkedVersion();
   Status Undo();
   Status BuildStaged(const std::string& bundle_path, const std::string& version,

@@ -53,11 +53,14 @@ TEST_F(ComponentStoreTest, InstallCommitThenDeltaThenRollBack) {
   ASSERT_OK(store.RollBack("a"));
   EXPECT_EQ(store.state().active, "a");
   EXPECT_FALSE(store.state().has_previous);
+  EXPECT_TRUE(f_.fs.Exists(store.TreePath("b")));  // until collected
+  ASSERT_OK(store.CollectGarbage());
   EXPECT_FALSE(f_.fs.Exists(store.TreePath("b")));
   EXPECT_EQ(f_.LinkedAndStated(f_.fs).first, f_.digests["a"]);
   // And to the base, which is always there.
   ASSERT_OK(store.RollBack(std::nullopt));
   EXPECT_EQ(f_.fs.ReadSymlink(Dir() + "/current").value(), test::kBase);
+  ASSERT_OK(store.CollectGarbage());
   EXPECT_EQ(f_.fs.ListDir(Dir() + "/versions").value(), std::vector<std::string>{});
 }
 
