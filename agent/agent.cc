@@ -1,6 +1,11 @@
 #include "agent/agent.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <map>
+#include <thread>
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -37,13 +42,14 @@ json::Value CveIds(const release::Improvement* improvement) {
 
 }  // namespace
 
-Result<int> RunCommand(const std::vector<std::string>& argv) {
+Result<int> RunCommand(const std::vector<std::string>& argv, std::int64_t timeout_seconds) {
   if (argv.empty() || !argv[0].starts_with("/")) {
     return Error(ErrorCode::kInvalidArgument, "a command needs an absolute program path");
   }
   const pid_t pid = ::fork();
   if (pid < 0) return Error(ErrorCode::kIo, "fork failed");
   if (pid == 0) {
+    ::setpgid(0, 0);
     const int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
     std::vector<char*> args;
@@ -54,7 +60,21 @@ Result<int> RunCommand(const std::vector<std::string>& argv) {
     ::_exit(127);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(std::max<std::int64_t>(timeout_seconds, 1));
+  while (true) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return Error(ErrorCode::kIo, "waitpid failed");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return Error(ErrorCode::kTimeout,
+                   argv[0] + " did not finish within " + std::to_string(timeout_seconds) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
@@ -316,7 +336,14 @@ Result<PassResult> Agent::Impl::Pass() {
 Agent::Agent(AgentConfig config, FileSystem& fs, fetch::Transport& transport, const Clock& clock,
              CommandRunner run_command)
     : impl_(std::make_shared<Impl>(
-          Impl{std::move(config), fs, transport, clock, std::move(run_command), {}, {}})) {}
+          Impl{std::move(config), fs, transport, clock, std::move(run_command), {}, {}})) {
+  if (!impl_->run_command) {
+    impl_->run_command =
+        [timeout = impl_->config.command_timeout_seconds](const std::vector<std::string>& argv) {
+          return RunCommand(argv, timeout);
+        };
+  }
+}
 
 Result<PassResult> Agent::CheckOnce() {
   BSI_TRY(impl_->LoadState());

@@ -34,8 +34,10 @@ namespace bsi::agent {
 // error if it could not run. The seam lets tests count restarts.
 using CommandRunner = std::function<Result<int>(const std::vector<std::string>& argv)>;
 
-// fork/exec/wait, stdin from /dev/null, output to the agent's stderr.
-Result<int> RunCommand(const std::vector<std::string>& argv);
+// fork/exec/wait, stdin from /dev/null, output to the agent's stderr; the
+// command runs in its own process group, which is killed (SIGKILL) if it
+// has not finished after `timeout_seconds` (kTimeout).
+Result<int> RunCommand(const std::vector<std::string>& argv, std::int64_t timeout_seconds);
 
 struct PassResult {
   Decision decision;
@@ -46,8 +48,10 @@ struct PassResult {
 class Agent {
  public:
   // REQUIRES: fs, transport and clock outlive the agent.
+  // run_command: nullptr runs commands with RunCommand and the
+  // configuration's command timeout.
   Agent(AgentConfig config, FileSystem& fs, fetch::Transport& transport, const Clock& clock,
-        CommandRunner run_command = RunCommand);
+        CommandRunner run_command = nullptr);
 
   // One pass (see the file comment). Errors: the refresh's or download's
   // (security errors mean nothing was installed), a failed health check

@@ -133,6 +133,15 @@ Result<AgentConfig> LoadConfig(FileSystem& fs, const std::string& path) {
       }
       config.bandwidth_limit = static_cast<std::uint64_t>(*bytes);
     }
+    BSI_ASSIGN_OR_RETURN(const std::string timeout,
+                         GetString(*agent, "agent", "command_timeout", false));
+    if (!timeout.empty()) {
+      Result<std::int64_t> seconds = ParseDuration(timeout);
+      if (!seconds.ok() || *seconds < 1) {
+        return Bad("agent.command_timeout", "a duration of 1s or more");
+      }
+      config.command_timeout_seconds = *seconds;
+    }
     if (const toml::node* auto_install = agent->get("auto_install"); auto_install != nullptr) {
       if (!auto_install->is_boolean()) return Bad("agent.auto_install", "true or false");
       config.auto_install = auto_install->value<bool>().value_or(true);

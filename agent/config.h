@@ -45,6 +45,9 @@ struct AgentConfig {
   std::int64_t poll_interval_seconds = 3600;
   std::uint64_t bandwidth_limit = 0;  // bytes per second; 0: none
   bool auto_install = true;           // the toggle's value until the user sets it
+  // How long a restart or health-check command may run before it is killed
+  // (and the install rolled back). Default: 5 minutes.
+  std::int64_t command_timeout_seconds = 300;
   std::vector<ComponentSetup> components;
 };
 

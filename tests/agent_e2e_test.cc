@@ -1,6 +1,7 @@
 // bsi-agent end to end, as real processes on loopback: a repository
 // published with `bsi`, served by a real HTTP server on 127.0.0.1, and an
 // agent on a sample device tree in a temp directory (unprivileged paths).
+#include <chrono>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -40,39 +41,27 @@ class AgentEndToEnd : public ::testing::Test {
     ASSERT_EQ(Bsi({"repo", "init", "--repo", Path("repo"), "--keys", Path("keys")}).exit_code, 0);
     server_.ServeDirectory(Path("repo"));
     ASSERT_TRUE(server_.Start().ok());
-    WriteConfig("/usr/bin/true");
+    WriteConfig("\"/usr/bin/true\"");
   }
   void TearDown() override {
     server_.Stop();
     fs::remove_all(work_);
   }
 
-  void WriteConfig(const std::string& health) {
-    WriteAll(work_ / "agent.toml",
-             "[device]\nid = \"device-17\"\nproduct = \"acme-os\"\n"
-             "base_version_file = \"" +
-                 Path("os-release") +
-                 "\"\n"
-                 "[repository]\nmetadata_url = \"" +
-                 server_.BaseUrl() +
-                 "metadata/\"\n"
-                 "targets_url = \"" +
-                 server_.BaseUrl() +
-                 "targets/\"\n"
-                 "trusted_root = \"" +
-                 Path("repo/metadata/1.root.json") +
-                 "\"\n"
-                 "[agent]\nstate_dir = \"" +
-                 Path("state") +
-                 "\"\n"
-                 "[[component]]\nname = \"webkit\"\nbase_tree = \"" +
-                 Path("base") +
-                 "\"\n"
-                 "install_path = \"" +
-                 Path("opt/webkit") +
-                 "\"\n"
-                 "health_check = [\"" +
-                 health + "\"]\n");
+  // health: the health-check argv as TOML strings ("\"/usr/bin/true\"");
+  // agent_extra: more lines for the [agent] section.
+  void WriteConfig(const std::string& health, const std::string& agent_extra = "") {
+    std::string toml = "[device]\nid = \"device-17\"\nproduct = \"acme-os\"\n";
+    toml += "base_version_file = \"" + Path("os-release") + "\"\n";
+    toml += "[repository]\n";
+    toml += "metadata_url = \"" + server_.BaseUrl() + "metadata/\"\n";
+    toml += "targets_url = \"" + server_.BaseUrl() + "targets/\"\n";
+    toml += "trusted_root = \"" + Path("repo/metadata/1.root.json") + "\"\n";
+    toml += "[agent]\nstate_dir = \"" + Path("state") + "\"\n" + agent_extra;
+    toml += "[[component]]\nname = \"webkit\"\nbase_tree = \"" + Path("base") + "\"\n";
+    toml += "install_path = \"" + Path("opt/webkit") + "\"\n";
+    toml += "health_check = [" + health + "]\n";
+    WriteAll(work_ / "agent.toml", toml);
   }
 
   ProcessResult Bsi(std::vector<std::string> args) {
@@ -182,7 +171,7 @@ TEST_F(AgentEndToEnd, AutoInstallOffReportsWhatIsAvailableAndInstallsNothing) {
 
 TEST_F(AgentEndToEnd, AFailingHealthCheckRollsBackAndIsReported) {
   Publish("a", "CVE-2026-20643:high");
-  WriteConfig("/usr/bin/false");
+  WriteConfig("\"/usr/bin/false\"");
   ProcessResult check = Agent({"check-now"});
   EXPECT_EQ(check.exit_code, 1);
   EXPECT_NE(check.err.find("/usr/bin/false exited with 1"), std::string::npos) << check.err;
@@ -191,6 +180,17 @@ TEST_F(AgentEndToEnd, AFailingHealthCheckRollsBackAndIsReported) {
   EXPECT_TRUE(status.Find("installed")->is_null());
   EXPECT_NE(status.Find("failure")->string_value().find("exited with 1"), std::string::npos);
   EXPECT_EQ(status.Find("components")->Find("webkit")->string_value(), "base");
+}
+
+TEST_F(AgentEndToEnd, AHangingHealthCheckIsKilledAndTheInstallRolledBack) {
+  Publish("a", "CVE-2026-20643:high");
+  WriteConfig("\"/usr/bin/sleep\", \"60\"", "command_timeout = \"1s\"\n");
+  const auto start = std::chrono::steady_clock::now();
+  ProcessResult check = Agent({"check-now"});
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.err.find("did not finish within 1 s"), std::string::npos) << check.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(Running(), Library("base"));
 }
 
 TEST_F(AgentEndToEnd, TamperedPayloadsAndMetadataAreRefusedAndNothingIsInstalled) {
