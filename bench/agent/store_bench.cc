@@ -103,11 +103,11 @@ int main(int argc, char** argv) {
       start = std::chrono::steady_clock::now();
       Must(store.CollectGarbage(), "collect");
       cleanup.push_back(Ms(start));
-      (void)bsi::store::RemoveTree(fs, root);
+      (void)bsi::RemoveTree(fs, root);
     }
     std::printf("%10d %12.1f %20.2f %12.2f %22.2f\n", mib, Median(stage), Median(activate),
                 Median(rollback), Median(cleanup));
   }
-  (void)bsi::store::RemoveTree(fs, work);
+  (void)bsi::RemoveTree(fs, work);
   return 0;
 }

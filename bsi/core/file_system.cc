@@ -40,6 +40,25 @@ Status CreateDirs(FileSystem& fs, const std::string& path, DirDurability durabil
   return Ok();
 }
 
+Status RemoveTree(FileSystem& fs, const std::string& path) {
+  Result<FileInfo> info = fs.GetInfo(path);
+  if (!info.ok()) {
+    return info.error().code() == ErrorCode::kFileNotFound ? Ok() : Status(info.error());
+  }
+  if (info->type != FileType::kDirectory) return fs.RemoveFile(path);
+  Status first = Ok();
+  const auto note = [&first](Status status) {
+    if (first.ok() && !status.ok()) first = std::move(status);
+  };
+  constexpr unsigned kOwnerAll = 0700;
+  if ((info->mode & kOwnerAll) != kOwnerAll) note(fs.SetMode(path, info->mode | kOwnerAll));
+  Result<std::vector<std::string>> names = fs.ListDir(path);
+  if (!names.ok()) return names.error();
+  for (const std::string& name : *names) note(RemoveTree(fs, JoinPath(path, name)));
+  note(fs.RemoveDir(path));
+  return first;
+}
+
 std::string ParentDir(const std::string& path) {
   std::size_t end = path.size();
   while (end > 1 && path[end - 1] == '/') --end;  // "a/b/" is "a/b"

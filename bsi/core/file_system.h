@@ -159,6 +159,12 @@ enum class DirDurability {
 Status CreateDirs(FileSystem& fs, const std::string& path,
                   DirDurability durability = DirDurability::kNotSynced);
 
+// Removes path and, for a directory, everything below it, never following a
+// symlink; a directory that is not writable by its owner is made so first
+// (trees may hold read-only directories). A missing path is no error.
+// Carries on past failures and returns the first.
+Status RemoveTree(FileSystem& fs, const std::string& path);
+
 // The parent directory of a path ("a/b/c" -> "a/b", "c" -> ".", "/c" -> "/").
 std::string ParentDir(const std::string& path);
 

@@ -62,24 +62,6 @@ class StagedFile {
   std::uint64_t written_ = 0;
 };
 
-// Removes path and, for a directory, everything below it, never following
-// a symlink. Carries on past failures and returns the first.
-Status RemoveTree(FileSystem& fs, const std::string& path) {
-  BSI_ASSIGN_OR_RETURN(FileInfo info, fs.GetInfo(path));
-  if (info.type != FileType::kDirectory) return fs.RemoveFile(path);
-  Status first = Ok();
-  auto note = [&first](Status status) {
-    if (first.ok() && !status.ok()) first = std::move(status);
-  };
-  // A finished directory may be read-only; its entries cannot go then.
-  if ((info.mode & kWorkingDirMode) != kWorkingDirMode) note(fs.SetMode(path, kWorkingDirMode));
-  Result<std::vector<std::string>> names = fs.ListDir(path);
-  if (!names.ok()) return names.error();
-  for (const std::string& name : *names) note(RemoveTree(fs, JoinPath(path, name)));
-  note(fs.RemoveDir(path));
-  return first;
-}
-
 // Builds the target tree in the staging directory (steps 4 and 5 of
 // bundle_apply.h).
 class Stager {

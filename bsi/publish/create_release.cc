@@ -17,26 +17,11 @@ Error Invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-// Removes a tree this workflow made (staging): entries are not followed.
-void RemoveTree(FileSystem& fs, const std::string& path) {
-  Result<FileInfo> info = fs.GetInfo(path);
-  if (!info.ok()) return;
-  if (info->type == FileType::kDirectory) {
-    Result<std::vector<std::string>> names = fs.ListDir(path);
-    if (names.ok()) {
-      for (const std::string& name : *names) RemoveTree(fs, JoinPath(path, name));
-    }
-    (void)fs.RemoveDir(path);
-  } else {
-    (void)fs.RemoveFile(path);
-  }
-}
-
 // Removes the staging directory however the workflow ends.
 class Staging {
  public:
   Staging(FileSystem& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
-  ~Staging() { RemoveTree(fs_, dir_); }
+  ~Staging() { (void)RemoveTree(fs_, dir_); }
   Staging(const Staging&) = delete;
   Staging& operator=(const Staging&) = delete;
   const std::string& dir() const { return dir_; }

@@ -22,20 +22,6 @@ Error NotNow(std::string_view what, const ComponentState& state) {
 
 }  // namespace
 
-Status RemoveTree(FileSystem& fs, const std::string& path) {
-  Result<FileInfo> info = fs.GetInfo(path);
-  if (!info.ok()) {
-    return info.error().code() == ErrorCode::kFileNotFound ? Ok() : Status(info.error());
-  }
-  if (info->type != FileType::kDirectory) return fs.RemoveFile(path);
-  // A tree may hold read-only directories (bundles carry modes): make each
-  // writable so that an unprivileged agent can empty it.
-  if ((info->mode & 0700) != 0700) BSI_TRY(fs.SetMode(path, info->mode | 0700));
-  BSI_ASSIGN_OR_RETURN(const std::vector<std::string> names, fs.ListDir(path));
-  for (const std::string& name : names) BSI_TRY(RemoveTree(fs, JoinPath(path, name)));
-  return fs.RemoveDir(path);
-}
-
 ComponentStore::ComponentStore(FileSystem& fs, std::string root, ComponentConfig config)
     : fs_(fs), root_(std::move(root)), config_(std::move(config)) {}
 

@@ -116,10 +116,6 @@ class ComponentStore {
   bool opened_ = false;
 };
 
-// Removes a directory tree without following links. Errors: those of the
-// file system (a missing path is no error).
-Status RemoveTree(FileSystem& fs, const std::string& path);
-
 }  // namespace bsi::store
 
 #endif  // BSI_STORE_COMPONENT_STORE_H_
