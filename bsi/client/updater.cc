@@ -315,12 +315,20 @@ Result<std::string> Updater::DownloadTarget(const TargetInfo& target) {
     // What an earlier attempt got goes first, through the same checks.
     std::uint64_t resume_from = 0;
     if (config_.options.resume_downloads && fs_.Exists(resume_path)) {
-      Result<std::string> partial = fs_.ReadFile(resume_path, length);
-      (void)fs_.RemoveFile(resume_path);
-      if (partial.ok() && !partial->empty() && partial->size() < length) {
-        BSI_TRY(sink.Write(*partial));
-        resume_from = partial->size();
+      // Copied in pieces: a partial artifact may be large.
+      Result<std::uint64_t> size = fs_.FileSize(resume_path);
+      if (size.ok() && *size > 0 && *size < length) {
+        BSI_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> partial,
+                             fs_.OpenSequential(resume_path));
+        std::vector<std::uint8_t> buffer(std::size_t{1} << 20);
+        while (true) {
+          BSI_ASSIGN_OR_RETURN(const std::size_t n, partial->Read(buffer));
+          if (n == 0) break;
+          BSI_TRY(sink.Write(std::string_view(reinterpret_cast<const char*>(buffer.data()), n)));
+        }
+        resume_from = sink.written();
       }
+      (void)fs_.RemoveFile(resume_path);
     }
     Status fetched = transport_.FetchTo(
         fetch::FetchRequest{

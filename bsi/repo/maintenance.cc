@@ -73,9 +73,8 @@ Result<VerifyReport> VerifyRepository(FileSystem& fs, const std::string& dir, Un
   BSI_ASSIGN_OR_RETURN(const LoadedMetadata loaded,
                        LoadMetadata(fs, JoinPath(dir, kMetadataDir), now));
   // Lifetimes for the "expiring soon" mark come from the writer's settings
-  // when the repository has them.
-  Result<Repository> writer = Repository::Open(fs, dir);
-  const RepoSettings settings = writer.ok() ? writer->settings() : RepoSettings{};
+  // when the repository has them (read alone: the metadata is loaded above).
+  BSI_ASSIGN_OR_RETURN(const RepoSettings settings, LoadSettings(fs, dir));
   VerifyReport report;
   const std::pair<const char*, const metadata::Common*> roles[] = {
       {"root", &loaded.root.signed_part},

@@ -145,11 +145,7 @@ Result<Repository> Repository::Open(FileSystem& fs, const std::string& dir) {
   repo.timestamp_ = std::move(loaded.timestamp.signed_part);
   repo.snapshot_ = std::move(loaded.snapshot.signed_part);
   repo.targets_ = std::move(loaded.targets.signed_part);
-  if (fs.Exists(repo.Path(kSettingsFile))) {
-    BSI_ASSIGN_OR_RETURN(const std::string bytes,
-                         fs.ReadFile(repo.Path(kSettingsFile), kMaxStateBytes));
-    BSI_ASSIGN_OR_RETURN(repo.settings_, ParseSettings(bytes));
-  }
+  BSI_ASSIGN_OR_RETURN(repo.settings_, LoadSettings(fs, dir));
   if (fs.Exists(repo.Path(kSupersededFile))) {
     BSI_ASSIGN_OR_RETURN(const std::string bytes,
                          fs.ReadFile(repo.Path(kSupersededFile), kMaxStateBytes));

@@ -60,6 +60,13 @@ Result<RepoSettings> ParseSettingsValue(std::string_view bytes) {
 
 }  // namespace
 
+Result<RepoSettings> LoadSettings(FileSystem& fs, const std::string& dir) {
+  const std::string path = JoinPath(dir, ".bsi/settings.json");
+  if (!fs.Exists(path)) return RepoSettings{};
+  BSI_ASSIGN_OR_RETURN(const std::string bytes, fs.ReadFile(path, std::uint64_t{1} << 20));
+  return ParseSettings(bytes);
+}
+
 Result<RepoSettings> ParseSettings(std::string_view bytes) {
   Result<RepoSettings> settings = ParseSettingsValue(bytes);
   if (!settings.ok()) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "bsi/core/file_system.h"
 #include "bsi/core/result.h"
 #include "bsi/json/json.h"
 
@@ -38,6 +39,11 @@ struct RepoSettings {
 json::Value ToJson(const RepoSettings& settings);
 // Errors: kCorruptState (the file is ours) for a value out of shape.
 Result<RepoSettings> ParseSettings(std::string_view bytes);
+
+// The settings of the repository in dir (DIR/.bsi/settings.json), or the
+// defaults if it has none (a repository another tool wrote). Errors: those
+// of ParseSettings and of reading the file.
+Result<RepoSettings> LoadSettings(FileSystem& fs, const std::string& dir);
 
 }  // namespace bsi::repo
 
