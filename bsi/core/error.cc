@@ -61,6 +61,8 @@ std::string_view CodeName(ErrorCode code) {
       return "http_status";
     case ErrorCode::kNotFound:
       return "not_found";
+    case ErrorCode::kDatabaseUnavailable:
+      return "database_unavailable";
     case ErrorCode::kIo:
       return "io";
     case ErrorCode::kFileNotFound:
@@ -73,6 +75,16 @@ std::string_view CodeName(ErrorCode code) {
       return "corrupt_state";
     case ErrorCode::kUnsupported:
       return "unsupported";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "permission_denied";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kNoSuchRecord:
+      return "no_such_record";
+    case ErrorCode::kDatabase:
+      return "database";
     case ErrorCode::kInternal:
       return "internal";
   }

@@ -44,19 +44,25 @@ enum class ErrorCode : int {
   kBadKey = 114,           // a public key that does not parse or is unsupported
 
   // 2xx: transient. The network or the server failed; try again later.
-  kNetwork = 200,     // connection refused, reset, DNS, TLS handshake
-  kTimeout = 201,     // no complete answer in time
-  kHttpStatus = 202,  // an HTTP status other than 200 (and 404 where it means "absent")
-  kNotFound = 203,    // the server has no such file (HTTP 404)
+  kNetwork = 200,              // connection refused, reset, DNS, TLS handshake
+  kTimeout = 201,              // no complete answer in time
+  kHttpStatus = 202,           // an HTTP status other than 200 (and 404 where it means "absent")
+  kNotFound = 203,             // the server has no such file (HTTP 404)
+  kDatabaseUnavailable = 204,  // the database server cannot be reached
 
   // 3xx: local. This machine failed or was misused.
-  kIo = 300,               // a file system call failed
-  kFileNotFound = 301,     // a local file does not exist
-  kNoSpace = 302,          // the disk is full
-  kInvalidArgument = 303,  // a caller passed something invalid
-  kCorruptState = 304,     // local state that we wrote does not parse
-  kUnsupported = 305,      // a feature this build does not have
-  kInternal = 399,         // a bug: an invariant did not hold
+  kIo = 300,                // a file system call failed
+  kFileNotFound = 301,      // a local file does not exist
+  kNoSpace = 302,           // the disk is full
+  kInvalidArgument = 303,   // a caller passed something invalid
+  kCorruptState = 304,      // local state that we wrote does not parse
+  kUnsupported = 305,       // a feature this build does not have
+  kUnauthenticated = 306,   // no credential, or one that is unknown or expired
+  kPermissionDenied = 307,  // a credential without the right to do this
+  kConflict = 308,          // the change contradicts what is stored (a duplicate name)
+  kNoSuchRecord = 309,      // a stored record (device, group, token) that does not exist
+  kDatabase = 310,          // the database engine failed
+  kInternal = 399,          // a bug: an invariant did not hold
 };
 
 // The category of a code (from its hundreds digit).

@@ -42,12 +42,18 @@ const std::vector<CodeInfo>& AllCodes() {
       {ErrorCode::kTimeout, 201, "timeout"},
       {ErrorCode::kHttpStatus, 202, "http_status"},
       {ErrorCode::kNotFound, 203, "not_found"},
+      {ErrorCode::kDatabaseUnavailable, 204, "database_unavailable"},
       {ErrorCode::kIo, 300, "io"},
       {ErrorCode::kFileNotFound, 301, "file_not_found"},
       {ErrorCode::kNoSpace, 302, "no_space"},
       {ErrorCode::kInvalidArgument, 303, "invalid_argument"},
       {ErrorCode::kCorruptState, 304, "corrupt_state"},
       {ErrorCode::kUnsupported, 305, "unsupported"},
+      {ErrorCode::kUnauthenticated, 306, "unauthenticated"},
+      {ErrorCode::kPermissionDenied, 307, "permission_denied"},
+      {ErrorCode::kConflict, 308, "conflict"},
+      {ErrorCode::kNoSuchRecord, 309, "no_such_record"},
+      {ErrorCode::kDatabase, 310, "database"},
       {ErrorCode::kInternal, 399, "internal"},
   };
   return codes;

@@ -1,5 +1,7 @@
 #include "bsi/json/fields.h"
 
+#include <algorithm>
+
 namespace bsi::json {
 namespace {
 
@@ -57,6 +59,16 @@ Result<std::int64_t> GetInt(const Object& object, std::string_view key, const st
 Result<bool> GetBool(const Object& object, std::string_view key, const std::string& where) {
   BSI_ASSIGN_OR_RETURN(const Value* value, Get(object, key, Kind::kBool, where));
   return value->bool_value();
+}
+
+Status OnlyKnownFields(const Object& object, std::initializer_list<std::string_view> known,
+                       const std::string& where) {
+  for (const auto& [key, value] : object) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Malformed(where + " has an unknown field \"" + key + "\"");
+    }
+  }
+  return Ok();
 }
 
 }  // namespace bsi::json

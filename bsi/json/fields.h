@@ -8,6 +8,7 @@
 #define BSI_JSON_FIELDS_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ Result<const Array*> GetArray(const Object& object, std::string_view key, const 
 Result<std::string> GetString(const Object& object, std::string_view key, const std::string& where);
 Result<std::int64_t> GetInt(const Object& object, std::string_view key, const std::string& where);
 Result<bool> GetBool(const Object& object, std::string_view key, const std::string& where);
+
+// Refuses members other than `known` (kMalformed naming the first): a
+// message from a newer writer that we would misread must not pass silently.
+Status OnlyKnownFields(const Object& object, std::initializer_list<std::string_view> known,
+                       const std::string& where);
 
 }  // namespace bsi::json
 

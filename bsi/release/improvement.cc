@@ -66,19 +66,6 @@ Result<UnixTime> GetTime(const json::Object& object, std::string_view key,
   return *time;
 }
 
-// Refuses members other than the known ones: a record from a newer writer
-// that we would misread must not pass silently (the format number changes
-// for such additions).
-Status OnlyKnownFields(const json::Object& object, std::initializer_list<std::string_view> known,
-                       const std::string& where) {
-  for (const auto& [key, value] : object) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return json::Malformed(where + " has an unknown field \"" + key + "\"");
-    }
-  }
-  return Ok();
-}
-
 Result<const json::Array*> GetList(const json::Object& object, std::string_view key,
                                    const std::string& where) {
   BSI_ASSIGN_OR_RETURN(const json::Array* list, json::GetArray(object, key, where));
@@ -116,14 +103,14 @@ Result<std::optional<std::string>> GetFrom(const json::Object& object, const std
 }
 
 Result<Rollout> ParseRolloutJson(const json::Object& object, const std::string& where) {
-  BSI_TRY(OnlyKnownFields(object, {"paused", "waves"}, where));
+  BSI_TRY(json::OnlyKnownFields(object, {"paused", "waves"}, where));
   Rollout rollout;
   BSI_ASSIGN_OR_RETURN(rollout.paused, json::GetBool(object, "paused", where));
   BSI_ASSIGN_OR_RETURN(const json::Array* waves, GetList(object, "waves", where));
   for (std::size_t i = 0; i < waves->size(); ++i) {
     const std::string at = where + ".waves[" + std::to_string(i) + "]";
     BSI_ASSIGN_OR_RETURN(const json::Object* wave, json::AsObject((*waves)[i], at));
-    BSI_TRY(OnlyKnownFields(*wave, {"after", "percent"}, at));
+    BSI_TRY(json::OnlyKnownFields(*wave, {"after", "percent"}, at));
     Wave parsed;
     BSI_ASSIGN_OR_RETURN(parsed.after_seconds, json::GetInt(*wave, "after", at));
     BSI_ASSIGN_OR_RETURN(parsed.percent, json::GetInt(*wave, "percent", at));
@@ -317,10 +304,11 @@ Status ParseHeader(const json::Object& object, std::string_view type, const std:
 Result<Improvement> ParseImprovement(const json::Value& value) {
   const std::string where = "improvement";
   BSI_ASSIGN_OR_RETURN(const json::Object* object, json::AsObject(value, where));
-  BSI_TRY(OnlyKnownFields(*object,
-                          {"format", "type", "product", "base", "letter", "published", "components",
-                           "cves", "payloads", "rollout", "withdrawal", "superseded_by"},
-                          where));
+  BSI_TRY(json::OnlyKnownFields(
+      *object,
+      {"format", "type", "product", "base", "letter", "published", "components", "cves", "payloads",
+       "rollout", "withdrawal", "superseded_by"},
+      where));
   Improvement improvement;
   BSI_TRY(ParseHeader(*object, "improvement", where, improvement.product, improvement.base,
                       improvement.letter));
@@ -332,7 +320,8 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
   for (std::size_t i = 0; i < components->size(); ++i) {
     const std::string at = where + ".components[" + std::to_string(i) + "]";
     BSI_ASSIGN_OR_RETURN(const json::Object* c, json::AsObject((*components)[i], at));
-    BSI_TRY(OnlyKnownFields(*c, {"name", "from_version", "version", "from_tree", "tree"}, at));
+    BSI_TRY(
+        json::OnlyKnownFields(*c, {"name", "from_version", "version", "from_tree", "tree"}, at));
     ComponentChange change;
     BSI_ASSIGN_OR_RETURN(change.name, json::GetString(*c, "name", at));
     BSI_ASSIGN_OR_RETURN(change.from_version, json::GetString(*c, "from_version", at));
@@ -356,7 +345,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
   for (std::size_t i = 0; i < cves->size(); ++i) {
     const std::string at = where + ".cves[" + std::to_string(i) + "]";
     BSI_ASSIGN_OR_RETURN(const json::Object* c, json::AsObject((*cves)[i], at));
-    BSI_TRY(OnlyKnownFields(*c, {"id", "severity", "description"}, at));
+    BSI_TRY(json::OnlyKnownFields(*c, {"id", "severity", "description"}, at));
     Cve cve;
     BSI_ASSIGN_OR_RETURN(cve.id, json::GetString(*c, "id", at));
     BSI_TRY(AsMalformed(CheckCveId(cve.id), at));
@@ -374,7 +363,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
   for (std::size_t i = 0; i < payloads->size(); ++i) {
     const std::string at = where + ".payloads[" + std::to_string(i) + "]";
     BSI_ASSIGN_OR_RETURN(const json::Object* p, json::AsObject((*payloads)[i], at));
-    BSI_TRY(OnlyKnownFields(*p, {"component", "from", "path"}, at));
+    BSI_TRY(json::OnlyKnownFields(*p, {"component", "from", "path"}, at));
     PayloadRef ref;
     BSI_ASSIGN_OR_RETURN(ref.component, json::GetString(*p, "component", at));
     if (names.count(ref.component) == 0) {
@@ -396,7 +385,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
   if (const json::Value* w = json::Find(*object, "withdrawal"); w != nullptr) {
     const std::string at = where + ".withdrawal";
     BSI_ASSIGN_OR_RETURN(const json::Object* withdrawal, json::AsObject(*w, at));
-    BSI_TRY(OnlyKnownFields(*withdrawal, {"reason", "time"}, at));
+    BSI_TRY(json::OnlyKnownFields(*withdrawal, {"reason", "time"}, at));
     Withdrawal parsed;
     BSI_ASSIGN_OR_RETURN(parsed.reason, json::GetString(*withdrawal, "reason", at));
     BSI_TRY(AsMalformed(CheckText("reason", parsed.reason, false), at));
@@ -412,7 +401,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
 Result<PayloadRecord> ParsePayloadRecord(const json::Value& value) {
   const std::string where = "payload";
   BSI_ASSIGN_OR_RETURN(const json::Object* object, json::AsObject(value, where));
-  BSI_TRY(OnlyKnownFields(
+  BSI_TRY(json::OnlyKnownFields(
       *object, {"format", "type", "product", "base", "letter", "component", "from", "version"},
       where));
   PayloadRecord record;
