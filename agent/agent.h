@@ -6,8 +6,18 @@
 // letter, or drop the improvements of an old base. The outcome is kept in
 // <state_dir>/agent.json for `bsi-agent status`.
 //
+// With a fleet server (config.fleet), a pass also obeys the server's
+// declarations (fleet_client.h: pulled each pass, the last ones kept for
+// when the server cannot be reached; with none ever received the pass
+// installs nothing and fails, so that an admin's approval requirement is
+// never bypassed), and after every pass, `SetAutoInstall` and `Remove` a
+// status report is queued durably and the queue is sent. The fleet server
+// being down never fails a pass that has declarations: it is logged and
+// the reports wait.
+//
 // Files written: only under state_dir (metadata, downloads, components,
-// agent.json) and, if configured, the component's install_path symlink.
+// agent.json, fleet/) and, if configured, the component's install_path
+// symlink.
 // Programs run: only the restart and health-check commands of the local
 // configuration, never anything from the network.
 //
@@ -22,10 +32,12 @@
 
 #include "bsi/core/clock.h"
 #include "bsi/core/file_system.h"
+#include "bsi/fetch/api_client.h"
 #include "bsi/fetch/transport.h"
 #include "bsi/json/json.h"
 
 #include "agent/config.h"
+#include "agent/fleet_client.h"
 #include "agent/selection.h"
 
 namespace bsi::agent {
@@ -45,13 +57,22 @@ struct PassResult {
   std::string summary;   // one line for the log
 };
 
+struct AgentOptions {
+  // Runs the restart and health-check commands. Default (nullptr):
+  // RunCommand with the configuration's command timeout.
+  CommandRunner run_command;
+  // The fleet server's client. REQUIRES: set when config.fleet.enabled()
+  // (it must outlive the agent); unused otherwise.
+  fetch::ApiClient* fleet_api = nullptr;
+  // Default (nullptr): nothing is logged.
+  Logger log;
+};
+
 class Agent {
  public:
   // REQUIRES: fs, transport and clock outlive the agent.
-  // run_command: nullptr runs commands with RunCommand and the
-  // configuration's command timeout.
   Agent(AgentConfig config, FileSystem& fs, fetch::Transport& transport, const Clock& clock,
-        CommandRunner run_command = nullptr);
+        AgentOptions options = {});
 
   // One pass (see the file comment). Errors: the refresh's or download's
   // (security errors mean nothing was installed), a failed health check
@@ -59,14 +80,17 @@ class Agent {
   // Every outcome, errors included, is recorded in agent.json.
   Result<PassResult> CheckOnce();
 
-  // The user's toggle. Persisted; the next pass honours it.
+  // The user's toggle. Persisted; the next pass honours it (a lock in the
+  // fleet's declarations wins over it).
   Status SetAutoInstall(bool on);
 
   // Removes the installed improvement (back to the base trees); it is not
   // installed again automatically until a newer letter comes.
   Result<std::string> Remove();
 
-  // agent.json plus each component's store state, for `bsi-agent status`.
+  // agent.json plus each component's store state, for `bsi-agent status`;
+  // with a fleet server, "fleet": the server, the enrollment, the
+  // declarations in force and the reports queued (no request is made).
   Result<json::Value> StatusReport();
 
  private:

@@ -1,178 +1,218 @@
 #include "agent/config.h"
 
 #include <set>
+#include <string_view>
 
-#include <toml++/toml.h>
-
+#include "bsi/config/config_file.h"
 #include "bsi/core/time_format.h"
 #include "bsi/release/improvement.h"
 
 namespace bsi::agent {
 namespace {
 
+using config::ConfigTable;
+
 constexpr std::uint64_t kMaxConfigBytes = 1 << 20;
 
-Error Bad(const std::string& key, const std::string& what) {
-  return Error(ErrorCode::kInvalidArgument, "agent.toml: " + key + ": " + what);
-}
-
-Result<std::string> GetString(const toml::table& table, const std::string& section,
-                              const std::string& key, bool required) {
-  const toml::node* node = table.get(key);
-  const std::string name = section.empty() ? key : section + "." + key;
-  if (node == nullptr) {
-    if (required) return Bad(name, "missing");
+// A string setting; "" when absent, kInvalidArgument when required.
+Result<std::string> GetString(ConfigTable& table, std::string_view key, bool required) {
+  BSI_ASSIGN_OR_RETURN(std::optional<std::string> value, table.String(key));
+  if (!value.has_value()) {
+    if (required) return table.Invalid(key, "missing");
     return std::string();
   }
-  const std::optional<std::string> value = node->value<std::string>();
-  if (!value.has_value() || !node->is_string()) return Bad(name, "must be a string");
-  if (value->find('\0') != std::string::npos) return Bad(name, "holds a NUL byte");
-  return *value;
+  return *std::move(value);
 }
 
-Result<std::vector<std::string>> GetArgv(const toml::table& table, const std::string& section,
-                                         const std::string& key) {
-  std::vector<std::string> argv;
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return argv;
-  const toml::array* array = node->as_array();
-  if (array == nullptr) return Bad(section + "." + key, "must be an array of strings");
-  for (const toml::node& item : *array) {
-    const std::optional<std::string> value = item.value<std::string>();
-    if (!item.is_string() || !value.has_value() || value->empty()) {
-      return Bad(section + "." + key, "must be an array of non-empty strings");
-    }
-    argv.push_back(*value);
+Result<std::string> GetAbsolutePath(ConfigTable& table, std::string_view key, bool required) {
+  BSI_ASSIGN_OR_RETURN(std::string path, GetString(table, key, required));
+  if (!path.empty() && !path.starts_with("/"))
+    return table.Invalid(key, "must be an absolute path");
+  return path;
+}
+
+// A command: an argv list whose program is an absolute path.
+Result<std::vector<std::string>> GetArgv(ConfigTable& table, std::string_view key) {
+  BSI_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> argv, table.Strings(key));
+  if (!argv.has_value()) return std::vector<std::string>();
+  for (const std::string& arg : *argv) {
+    if (arg.empty()) return table.Invalid(key, "must be an array of non-empty strings");
   }
-  if (!argv.empty() && !argv[0].starts_with("/")) {
-    return Bad(section + "." + key, "the program must be an absolute path");
+  if (!argv->empty() && !argv->front().starts_with("/")) {
+    return table.Invalid(key, "the program must be an absolute path");
   }
-  return argv;
+  return *std::move(argv);
 }
 
-Status CheckAbsolute(const std::string& key, const std::string& path) {
-  if (!path.starts_with("/")) return Bad(key, "must be an absolute path");
-  return Ok();
-}
-
-Status CheckUrl(const std::string& key, const std::string& url) {
+Result<std::string> GetUrl(ConfigTable& table, std::string_view key) {
+  BSI_ASSIGN_OR_RETURN(std::string url, GetString(table, key, true));
   if (!(url.starts_with("http://") || url.starts_with("https://")) || !url.ends_with("/")) {
-    return Bad(key, "must be an http(s) URL ending with '/'");
+    return table.Invalid(key, "must be an http(s) URL ending with '/'");
   }
-  return Ok();
+  return url;
 }
 
-const toml::table* Section(const toml::table& root, const char* name) {
-  const toml::node* node = root.get(name);
-  return node == nullptr ? nullptr : node->as_table();
+Result<FleetConfig> LoadFleet(ConfigTable& fleet) {
+  FleetConfig config;
+  BSI_ASSIGN_OR_RETURN(config.server_url, GetString(fleet, "server_url", false));
+  if (!config.server_url.empty()) {
+    const std::string& url = config.server_url;
+    const bool http = url.starts_with("http://") || url.starts_with("https://");
+    const std::size_t host = url.find("://") + 3;
+    if (!http || url.size() <= host || url[host] == '/' ||
+        url.find_first_of("?# \t\r\n") != std::string::npos) {
+      return fleet.Invalid("server_url", "must be an http(s) URL without query or fragment");
+    }
+  }
+  while (config.server_url.ends_with("/")) config.server_url.pop_back();
+  BSI_ASSIGN_OR_RETURN(config.enrollment_token_file,
+                       GetAbsolutePath(fleet, "enrollment_token_file", false));
+  BSI_ASSIGN_OR_RETURN(config.enrollment_token, GetString(fleet, "enrollment_token", false));
+  if (!config.enrollment_token_file.empty() && !config.enrollment_token.empty()) {
+    return fleet.Invalid("enrollment_token",
+                         "set at most one of enrollment_token_file and enrollment_token");
+  }
+  BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> limit, fleet.Int("report_queue_limit"));
+  if (limit.has_value()) {
+    if (*limit < 1 || *limit > 100000) {
+      return fleet.Invalid("report_queue_limit", "a whole number from 1 to 100000");
+    }
+    config.report_queue_limit = *limit;
+  }
+  BSI_TRY(fleet.CheckAllRead());
+  return config;
+}
+
+Status LoadDevice(ConfigTable& device, AgentConfig& config) {
+  BSI_ASSIGN_OR_RETURN(config.device_id, GetString(device, "id", false));
+  BSI_ASSIGN_OR_RETURN(config.product, GetString(device, "product", true));
+  if (Status name = release::CheckName("product", config.product); !name.ok()) {
+    return device.Invalid("product", name.error().message());
+  }
+  BSI_ASSIGN_OR_RETURN(config.base_version, GetString(device, "base_version", false));
+  BSI_ASSIGN_OR_RETURN(config.base_version_file,
+                       GetAbsolutePath(device, "base_version_file", false));
+  if (config.base_version.empty() == config.base_version_file.empty()) {
+    return device.Invalid("base_version", "set exactly one of base_version and base_version_file");
+  }
+  BSI_ASSIGN_OR_RETURN(const std::string key, GetString(device, "base_version_key", false));
+  if (!key.empty()) config.base_version_key = key;
+  BSI_ASSIGN_OR_RETURN(config.os_id, GetString(device, "os_id", false));
+  return device.CheckAllRead();
+}
+
+Status LoadAgent(ConfigTable& agent, AgentConfig& config) {
+  BSI_ASSIGN_OR_RETURN(const std::string state_dir, GetAbsolutePath(agent, "state_dir", false));
+  if (!state_dir.empty()) config.state_dir = state_dir;
+  BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> poll, agent.Duration("poll_interval"));
+  if (poll.has_value()) {
+    if (*poll < 10) return agent.Invalid("poll_interval", "a duration of 10s or more");
+    config.poll_interval_seconds = *poll;
+  }
+  BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> limit, agent.Int("bandwidth_limit"));
+  if (limit.has_value()) {
+    if (*limit < 0)
+      return agent.Invalid("bandwidth_limit", "bytes per second, a whole number >= 0");
+    config.bandwidth_limit = static_cast<std::uint64_t>(*limit);
+  }
+  BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> timeout,
+                       agent.Duration("command_timeout"));
+  if (timeout.has_value()) {
+    if (*timeout < 1) return agent.Invalid("command_timeout", "a duration of 1s or more");
+    config.command_timeout_seconds = *timeout;
+  }
+  BSI_ASSIGN_OR_RETURN(const std::optional<bool> auto_install, agent.Bool("auto_install"));
+  if (auto_install.has_value()) config.auto_install = *auto_install;
+  BSI_ASSIGN_OR_RETURN(const std::string sysext_dir, GetAbsolutePath(agent, "sysext_dir", false));
+  if (!sysext_dir.empty()) config.sysext_dir = sysext_dir;
+  BSI_ASSIGN_OR_RETURN(std::vector<std::string> refresh, GetArgv(agent, "sysext_refresh"));
+  if (!refresh.empty()) config.sysext_refresh = std::move(refresh);
+  return agent.CheckAllRead();
+}
+
+Result<ComponentSetup> LoadComponent(ConfigTable& table) {
+  ComponentSetup setup;
+  BSI_ASSIGN_OR_RETURN(setup.name, GetString(table, "name", true));
+  if (Status name = release::CheckName("name", setup.name); !name.ok()) {
+    return table.Invalid("name", name.error().message());
+  }
+  BSI_ASSIGN_OR_RETURN(setup.base_tree, GetAbsolutePath(table, "base_tree", true));
+  BSI_ASSIGN_OR_RETURN(setup.install_path, GetAbsolutePath(table, "install_path", false));
+  BSI_ASSIGN_OR_RETURN(setup.restart, GetArgv(table, "restart"));
+  BSI_ASSIGN_OR_RETURN(setup.health_check, GetArgv(table, "health_check"));
+  BSI_ASSIGN_OR_RETURN(const std::string activation, GetString(table, "activation", false));
+  if (activation == "sysext") {
+    setup.activation = ComponentSetup::Activation::kSysext;
+  } else if (!activation.empty() && activation != "link") {
+    return table.Invalid("activation", "must be \"link\" or \"sysext\"");
+  }
+  BSI_ASSIGN_OR_RETURN(setup.sysext_path, GetAbsolutePath(table, "sysext_path", false));
+  if (setup.activation == ComponentSetup::Activation::kSysext) {
+    if (!(setup.sysext_path.starts_with("/usr/") || setup.sysext_path.starts_with("/opt/"))) {
+      return table.Invalid("sysext_path", "a sysext component needs a path under /usr/ or /opt/");
+    }
+    if (!setup.install_path.empty()) {
+      return table.Invalid("install_path", "a sysext component appears at sysext_path instead");
+    }
+  } else if (!setup.sysext_path.empty()) {
+    return table.Invalid("sysext_path", "only for activation = \"sysext\"");
+  }
+  BSI_TRY(table.CheckAllRead());
+  return setup;
 }
 
 }  // namespace
 
 Result<AgentConfig> LoadConfig(FileSystem& fs, const std::string& path) {
   BSI_ASSIGN_OR_RETURN(const std::string text, fs.ReadFile(path, kMaxConfigBytes));
-  // This toml++ build reports parse errors by exception; they stay here.
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& error) {
-    return Error(ErrorCode::kInvalidArgument, path + ": " + std::string(error.description()) +
-                                                  " (line " +
-                                                  std::to_string(error.source().begin.line) + ")");
-  }
-  for (const auto& [key, node] : root) {
-    static const std::set<std::string, std::less<>> kKnown = {"device", "repository", "agent",
-                                                              "component"};
-    if (kKnown.count(key.str()) == 0) return Bad(std::string(key.str()), "unknown section");
-  }
+  BSI_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Parse(text, path));
+  ConfigTable& root = file.root();
   AgentConfig config;
-  const toml::table* device = Section(root, "device");
-  const toml::table* repository = Section(root, "repository");
-  if (device == nullptr) return Bad("device", "missing section");
-  if (repository == nullptr) return Bad("repository", "missing section");
-  BSI_ASSIGN_OR_RETURN(config.device_id, GetString(*device, "device", "id", false));
-  BSI_ASSIGN_OR_RETURN(config.product, GetString(*device, "device", "product", true));
-  BSI_TRY(release::CheckName("device.product", config.product));
-  BSI_ASSIGN_OR_RETURN(config.base_version, GetString(*device, "device", "base_version", false));
-  BSI_ASSIGN_OR_RETURN(config.base_version_file,
-                       GetString(*device, "device", "base_version_file", false));
-  if (config.base_version.empty() == config.base_version_file.empty()) {
-    return Bad("device", "set exactly one of base_version and base_version_file");
-  }
-  BSI_ASSIGN_OR_RETURN(const std::string key,
-                       GetString(*device, "device", "base_version_key", false));
-  if (!key.empty()) config.base_version_key = key;
+  BSI_ASSIGN_OR_RETURN(std::optional<ConfigTable> device, root.Table("device"));
+  if (!device.has_value()) return root.Invalid("device", "missing section");
+  BSI_TRY(LoadDevice(*device, config));
 
-  BSI_ASSIGN_OR_RETURN(config.metadata_url,
-                       GetString(*repository, "repository", "metadata_url", true));
-  BSI_TRY(CheckUrl("repository.metadata_url", config.metadata_url));
-  BSI_ASSIGN_OR_RETURN(config.targets_url,
-                       GetString(*repository, "repository", "targets_url", true));
-  BSI_TRY(CheckUrl("repository.targets_url", config.targets_url));
-  BSI_ASSIGN_OR_RETURN(config.trusted_root,
-                       GetString(*repository, "repository", "trusted_root", true));
-  BSI_TRY(CheckAbsolute("repository.trusted_root", config.trusted_root));
+  BSI_ASSIGN_OR_RETURN(std::optional<ConfigTable> repository, root.Table("repository"));
+  if (!repository.has_value()) return root.Invalid("repository", "missing section");
+  BSI_ASSIGN_OR_RETURN(config.metadata_url, GetUrl(*repository, "metadata_url"));
+  BSI_ASSIGN_OR_RETURN(config.targets_url, GetUrl(*repository, "targets_url"));
+  BSI_ASSIGN_OR_RETURN(config.trusted_root, GetAbsolutePath(*repository, "trusted_root", true));
+  BSI_TRY(repository->CheckAllRead());
 
-  if (const toml::table* agent = Section(root, "agent"); agent != nullptr) {
-    BSI_ASSIGN_OR_RETURN(const std::string state_dir,
-                         GetString(*agent, "agent", "state_dir", false));
-    if (!state_dir.empty()) config.state_dir = state_dir;
-    BSI_ASSIGN_OR_RETURN(const std::string poll,
-                         GetString(*agent, "agent", "poll_interval", false));
-    if (!poll.empty()) {
-      Result<std::int64_t> seconds = ParseDuration(poll);
-      if (!seconds.ok() || *seconds < 10) {
-        return Bad("agent.poll_interval", "a duration of 10s or more");
-      }
-      config.poll_interval_seconds = *seconds;
-    }
-    if (const toml::node* limit = agent->get("bandwidth_limit"); limit != nullptr) {
-      const std::optional<std::int64_t> bytes = limit->value<std::int64_t>();
-      if (!limit->is_integer() || !bytes.has_value() || *bytes < 0) {
-        return Bad("agent.bandwidth_limit", "bytes per second, a whole number >= 0");
-      }
-      config.bandwidth_limit = static_cast<std::uint64_t>(*bytes);
-    }
-    BSI_ASSIGN_OR_RETURN(const std::string timeout,
-                         GetString(*agent, "agent", "command_timeout", false));
-    if (!timeout.empty()) {
-      Result<std::int64_t> seconds = ParseDuration(timeout);
-      if (!seconds.ok() || *seconds < 1) {
-        return Bad("agent.command_timeout", "a duration of 1s or more");
-      }
-      config.command_timeout_seconds = *seconds;
-    }
-    if (const toml::node* auto_install = agent->get("auto_install"); auto_install != nullptr) {
-      if (!auto_install->is_boolean()) return Bad("agent.auto_install", "true or false");
-      config.auto_install = auto_install->value<bool>().value_or(true);
-    }
-  }
-  BSI_TRY(CheckAbsolute("agent.state_dir", config.state_dir));
+  BSI_ASSIGN_OR_RETURN(std::optional<ConfigTable> agent, root.Table("agent"));
+  if (agent.has_value()) BSI_TRY(LoadAgent(*agent, config));
 
-  const toml::node* components = root.get("component");
-  const toml::array* list = components == nullptr ? nullptr : components->as_array();
-  if (list == nullptr || list->empty()) return Bad("component", "at least one [[component]]");
+  BSI_ASSIGN_OR_RETURN(std::vector<ConfigTable> components, root.Tables("component"));
+  if (components.empty()) return root.Invalid("component", "at least one [[component]]");
   std::set<std::string> names;
-  for (const toml::node& item : *list) {
-    const toml::table* table = item.as_table();
-    if (table == nullptr) return Bad("component", "must be tables ([[component]])");
-    ComponentSetup setup;
-    BSI_ASSIGN_OR_RETURN(setup.name, GetString(*table, "component", "name", true));
-    BSI_TRY(release::CheckName("component.name", setup.name));
-    if (!names.insert(setup.name).second) return Bad("component", setup.name + " given twice");
-    BSI_ASSIGN_OR_RETURN(setup.base_tree, GetString(*table, "component", "base_tree", true));
-    BSI_TRY(CheckAbsolute("component.base_tree", setup.base_tree));
-    BSI_ASSIGN_OR_RETURN(setup.install_path, GetString(*table, "component", "install_path", false));
-    if (!setup.install_path.empty()) {
-      BSI_TRY(CheckAbsolute("component.install_path", setup.install_path));
+  bool sysext = false;
+  for (ConfigTable& table : components) {
+    BSI_ASSIGN_OR_RETURN(ComponentSetup setup, LoadComponent(table));
+    if (!names.insert(setup.name).second) {
+      return root.Invalid("component", setup.name + " given twice");
     }
-    BSI_ASSIGN_OR_RETURN(setup.restart, GetArgv(*table, "component", "restart"));
-    BSI_ASSIGN_OR_RETURN(setup.health_check, GetArgv(*table, "component", "health_check"));
+    sysext |= setup.activation == ComponentSetup::Activation::kSysext;
     config.components.push_back(std::move(setup));
+  }
+
+  BSI_ASSIGN_OR_RETURN(std::optional<ConfigTable> fleet, root.Table("fleet"));
+  if (fleet.has_value()) {
+    BSI_ASSIGN_OR_RETURN(config.fleet, LoadFleet(*fleet));
+  }
+  BSI_TRY(root.CheckAllRead());
+
+  if (sysext && config.os_id.empty()) {
+    if (config.base_version_file.empty()) {
+      return root.Invalid("device.os_id",
+                          "needed for sysext components when base_version is literal");
+    }
+    AgentConfig id_reader = config;
+    id_reader.base_version_key = "ID";
+    BSI_ASSIGN_OR_RETURN(config.os_id, ReadOsReleaseValue(fs, id_reader));
   }
   if (config.device_id.empty()) {
     Result<std::string> machine_id = fs.ReadFile("/etc/machine-id", 256);
-    if (!machine_id.ok()) return Bad("device.id", "not set and /etc/machine-id is unreadable");
+    if (!machine_id.ok()) return device->Invalid("id", "not set and /etc/machine-id is unreadable");
     config.device_id = *machine_id;
     while (!config.device_id.empty() && config.device_id.back() == '\n') {
       config.device_id.pop_back();
@@ -183,6 +223,11 @@ Result<AgentConfig> LoadConfig(FileSystem& fs, const std::string& path) {
 
 Result<version::BaseVersion> ReadBaseVersion(FileSystem& fs, const AgentConfig& config) {
   if (!config.base_version.empty()) return version::BaseVersion::Parse(config.base_version);
+  BSI_ASSIGN_OR_RETURN(const std::string value, ReadOsReleaseValue(fs, config));
+  return version::BaseVersion::Parse(value);
+}
+
+Result<std::string> ReadOsReleaseValue(FileSystem& fs, const AgentConfig& config) {
   BSI_ASSIGN_OR_RETURN(const std::string text, fs.ReadFile(config.base_version_file, 1 << 16));
   std::size_t start = 0;
   while (start < text.size()) {
@@ -196,7 +241,7 @@ Result<version::BaseVersion> ReadBaseVersion(FileSystem& fs, const AgentConfig& 
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
-    return version::BaseVersion::Parse(value);
+    return value;
   }
   return Error(ErrorCode::kInvalidArgument,
                config.base_version_file + " has no " + config.base_version_key + "= line");

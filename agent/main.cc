@@ -12,6 +12,7 @@
 // failure, 2 usage.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -26,6 +27,7 @@
 
 #include "bsi/core/posix_file_system.h"
 #include "bsi/core/time_format.h"
+#include "bsi/fetch/curl_api_client.h"
 #include "bsi/fetch/curl_transport.h"
 
 #include "agent/agent.h"
@@ -76,35 +78,98 @@ void LowerPriority() {
   (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << 13);
 }
 
+std::string Text(const bsi::json::Value* object, const char* key) {
+  const bsi::json::Value* value = object != nullptr ? object->Find(key) : nullptr;
+  return value != nullptr && value->is_string() ? value->string_value() : "";
+}
+
+std::string Join(const bsi::json::Value* list) {
+  std::string out;
+  if (list == nullptr || !list->is_array()) return out;
+  for (const auto& item : list->array()) {
+    if (item.is_string()) out += (out.empty() ? "" : ", ") + item.string_value();
+  }
+  return out;
+}
+
+// The fleet server, the enrollment and what the organization declares.
+void PrintFleet(const bsi::json::Value& fleet) {
+  const auto* enrolled = fleet.Find("enrolled");
+  if (enrolled != nullptr && enrolled->is_bool() && enrolled->bool_value()) {
+    std::printf("  fleet server: %s (device %s, group %s)\n", Text(&fleet, "server").c_str(),
+                Text(&fleet, "device_id").c_str(), Text(&fleet, "group").c_str());
+  } else {
+    std::printf("  fleet server: %s (not enrolled yet)\n", Text(&fleet, "server").c_str());
+  }
+  const auto* d = fleet.Find("declarations");
+  if (d == nullptr || !d->is_object()) {
+    std::printf(
+        "  no declarations from the fleet server yet: nothing is installed until they come\n");
+  } else {
+    const std::string lock = Text(d, "auto_install");
+    if (lock == "always_on") std::printf("  auto-install locked on by your organization\n");
+    if (lock == "always_off") std::printf("  auto-install locked off by your organization\n");
+    const auto* days = d->Find("deferral_days");
+    if (days != nullptr && days->is_int() && days->int_value() > 0) {
+      std::printf("  improvements deferred %lld days by your organization\n",
+                  static_cast<long long>(days->int_value()));  // NOLINT(google-runtime-int)
+    }
+    const auto* approval = d->Find("approval_required");
+    if (approval != nullptr && approval->is_bool() && approval->bool_value()) {
+      const std::string approved = Join(d->Find("approved"));
+      std::printf("  approval required by your organization (approved: %s)\n",
+                  approved.empty() ? "none yet" : approved.c_str());
+    }
+    if (const std::string held = Join(d->Find("held")); !held.empty()) {
+      std::printf("  held back by your organization: %s\n", held.c_str());
+    }
+    const auto* window = d->Find("maintenance_window");
+    if (window != nullptr && window->is_object()) {
+      const auto* length = window->Find("length_minutes");
+      std::printf("  restarts only in the maintenance window: %s UTC for %lld min\n",
+                  Text(window, "start").c_str(),
+                  static_cast<long long>(  // NOLINT(google-runtime-int)
+                      length != nullptr && length->is_int() ? length->int_value() : 0));
+    }
+    std::printf("  declarations received %s\n", Text(d, "received").c_str());
+  }
+  const auto* queued = fleet.Find("queued_reports");
+  if (queued != nullptr && queued->is_int() && queued->int_value() > 0) {
+    std::printf("  reports waiting for the fleet server: %lld\n",
+                static_cast<long long>(queued->int_value()));  // NOLINT(google-runtime-int)
+  }
+}
+
 void PrintStatus(const bsi::json::Value& status, bool json) {
   if (json) {
     std::fputs(bsi::json::ToPrettyString(status).c_str(), stdout);
     return;
   }
-  const auto text = [&](const char* key) -> std::string {
-    const bsi::json::Value* value = status.Find(key);
-    return value != nullptr && value->is_string() ? value->string_value() : "";
-  };
-  const std::string installed = text("installed");
-  std::printf("%s %s\n", text("product").c_str(),
-              installed.empty() ? text("base").c_str() : installed.c_str());
+  const std::string installed = Text(&status, "installed");
+  std::printf("%s %s\n", Text(&status, "product").c_str(),
+              installed.empty() ? Text(&status, "base").c_str() : installed.c_str());
   if (const auto* cves = status.Find("cves"); cves != nullptr && cves->is_array()) {
     for (const auto& cve : cves->array()) std::printf("  fixes %s\n", cve.string_value().c_str());
   }
   if (const auto* pending = status.Find("pending"); pending != nullptr && pending->is_object()) {
-    const auto field = [&](const char* key) {
-      const auto* value = pending->Find(key);
-      return value != nullptr && value->is_string() ? value->string_value() : std::string();
-    };
-    std::printf("  available: %s (waiting: %s%s)\n", field("improvement").c_str(),
-                field("reason").c_str(),
-                field("wait") != "none" ? (", " + field("wait")).c_str() : "");
+    const std::string wait = Text(pending, "wait");
+    const std::string until = Text(pending, "not_before");
+    std::printf("  available: %s (waiting: %s%s%s)\n", Text(pending, "improvement").c_str(),
+                Text(pending, "reason").c_str(), wait != "none" ? (", " + wait).c_str() : "",
+                until.empty() ? "" : (", until " + until).c_str());
   }
-  const auto* auto_install = status.Find("auto_install");
-  std::printf("  automatically install: %s\n",
-              auto_install != nullptr && auto_install->bool_value() ? "on" : "off");
-  if (!text("last_check").empty()) {
-    std::printf("  last check: %s, %s\n", text("last_check").c_str(), text("last_result").c_str());
+  const auto* setting = status.Find("auto_install");
+  const auto* effective = status.Find("auto_install_effective");
+  const bool on = effective != nullptr && effective->is_bool()
+                      ? effective->bool_value()
+                      : setting != nullptr && setting->bool_value();
+  std::printf("  automatically install: %s\n", on ? "on" : "off");
+  if (const auto* fleet = status.Find("fleet"); fleet != nullptr && fleet->is_object()) {
+    PrintFleet(*fleet);
+  }
+  if (!Text(&status, "last_check").empty()) {
+    std::printf("  last check: %s, %s\n", Text(&status, "last_check").c_str(),
+                Text(&status, "last_result").c_str());
   }
 }
 
@@ -148,7 +213,21 @@ int main(int argc, char** argv) {
     bsi::SystemClock clock;
     const std::string state_dir = config->state_dir;
     const std::int64_t interval = config->poll_interval_seconds;
-    Agent agent(std::move(*config), fs, transport, clock);
+    bsi::agent::AgentOptions options;
+    std::unique_ptr<bsi::fetch::CurlApiClient> fleet_api;
+    if (config->fleet.enabled()) {
+      bsi::fetch::CurlApiClientOptions api_options;
+      if (!*run) {
+        // A local command waits for the fleet server only briefly; what it
+        // could not send stays queued for the daemon.
+        api_options.connect_timeout = std::chrono::seconds(5);
+        api_options.total_timeout = std::chrono::seconds(15);
+      }
+      fleet_api = std::make_unique<bsi::fetch::CurlApiClient>(api_options);
+      options.fleet_api = fleet_api.get();
+    }
+    options.log = [](const std::string& line) { Log(line); };
+    Agent agent(std::move(*config), fs, transport, clock, std::move(options));
 
     if (*status) {
       StateLock lock(state_dir);

@@ -16,6 +16,8 @@ std::string_view WaitReasonName(WaitReason reason) {
       return "awaiting-approval";
     case WaitReason::kHeld:
       return "held";
+    case WaitReason::kMaintenanceWindow:
+      return "maintenance-window";
   }
   return "none";
 }
@@ -69,6 +71,23 @@ bool InMaintenanceWindow(const PolicyInputs& inputs, UnixTime now) {
   const std::int64_t length = std::clamp(w.length_minutes, 1, 1440);
   const std::int64_t since_start = (minute - start + 1440) % 1440;
   return since_start < length;
+}
+
+UnixTime NextMaintenanceWindow(const PolicyInputs& inputs, UnixTime now) {
+  if (InMaintenanceWindow(inputs, now)) return now;
+  const MaintenanceWindow& w = *inputs.declarations->window;
+  const std::int64_t day_start = now.seconds - (((now.seconds % 86400) + 86400) % 86400);
+  const std::int64_t start = day_start + std::int64_t{std::clamp(w.start_minute, 0, 1439)} * 60;
+  return UnixTime{start > now.seconds ? start : start + 86400};
+}
+
+PolicyDecision EvaluateRestart(const PolicyInputs& inputs, UnixTime now) {
+  PolicyDecision decision;
+  if (!InMaintenanceWindow(inputs, now)) {
+    decision.wait = WaitReason::kMaintenanceWindow;
+    decision.not_before = NextMaintenanceWindow(inputs, now);
+  }
+  return decision;
 }
 
 }  // namespace bsi::agent

@@ -25,7 +25,9 @@ inline constexpr std::int64_t kMaxDeferralDays = 90;
 enum class AutoInstallLock { kNone, kAlwaysOn, kAlwaysOff };
 
 // Restarts happen only inside this daily window (UTC), if set: from
-// start_minute for length_minutes (which may run past midnight).
+// start_minute for length_minutes (which may run past midnight). An install
+// that restarts units waits for it; a rollback of a withdrawn letter does
+// not (selection.h).
 struct MaintenanceWindow {
   int start_minute = 0;     // 0..1439
   int length_minutes = 60;  // 1..1440
@@ -49,17 +51,20 @@ struct PolicyInputs {
 // Why an improvement waits; kNone when it may install now.
 enum class WaitReason {
   kNone,
-  kAutoInstallOff,    // the user's toggle (or the admin's lock) says no
-  kDeferred,          // the admin's deferral has not passed
-  kAwaitingApproval,  // approval required and not given
-  kHeld,              // the fleet server holds it (too many failures)
+  kAutoInstallOff,     // the user's toggle (or the admin's lock) says no
+  kDeferred,           // the admin's deferral has not passed
+  kAwaitingApproval,   // approval required and not given
+  kHeld,               // the fleet server holds it (too many failures)
+  kMaintenanceWindow,  // the install restarts units: it waits for the window
 };
 
 std::string_view WaitReasonName(WaitReason reason);
 
 struct PolicyDecision {
   WaitReason wait = WaitReason::kNone;
-  std::optional<UnixTime> not_before;  // kDeferred: when the deferral ends
+  // kDeferred: when the deferral ends; kMaintenanceWindow: when the next
+  // window opens.
+  std::optional<UnixTime> not_before;
 };
 
 // Whether auto-install is on, after the admin's lock.
@@ -71,6 +76,14 @@ PolicyDecision Evaluate(const PolicyInputs& inputs, const release::Improvement& 
 
 // Whether units may be restarted at `now` (always, without a window).
 bool InMaintenanceWindow(const PolicyInputs& inputs, UnixTime now);
+
+// When units may next be restarted: `now` inside the window (or without
+// one), else the start of the next window.
+UnixTime NextMaintenanceWindow(const PolicyInputs& inputs, UnixTime now);
+
+// May an install that restarts units happen at `now`? Outside the declared
+// window: kMaintenanceWindow, not_before the next window's start.
+PolicyDecision EvaluateRestart(const PolicyInputs& inputs, UnixTime now);
 
 }  // namespace bsi::agent
 

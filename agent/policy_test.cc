@@ -79,5 +79,35 @@ TEST(PolicyTest, MaintenanceWindowsMayRunPastMidnight) {
   EXPECT_FALSE(InMaintenanceWindow(inputs, at(12, 0)));
 }
 
+TEST(PolicyTest, OutsideTheWindowRestartsWaitForTheNextStart) {
+  PolicyInputs inputs;
+  const auto at = [](int day, int hour, int minute) {
+    return UnixTime{day * 86400 + hour * 3600 + minute * 60};
+  };
+  // No declarations, or no window: restarts may happen at any time.
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 12, 0)).wait, WaitReason::kNone);
+  EXPECT_EQ(NextMaintenanceWindow(inputs, at(20, 12, 0)), at(20, 12, 0));
+  inputs.declarations = Declarations{};
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 12, 0)).wait, WaitReason::kNone);
+
+  inputs.declarations->window = MaintenanceWindow{2 * 60, 60};  // 02:00-03:00 UTC
+  PolicyDecision before = EvaluateRestart(inputs, at(20, 1, 59));
+  EXPECT_EQ(before.wait, WaitReason::kMaintenanceWindow);
+  EXPECT_EQ(before.not_before, at(20, 2, 0));
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 2, 0)).wait, WaitReason::kNone);
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 2, 59)).wait, WaitReason::kNone);
+  EXPECT_EQ(NextMaintenanceWindow(inputs, at(20, 2, 30)), at(20, 2, 30));
+  // After today's window: tomorrow's.
+  PolicyDecision after = EvaluateRestart(inputs, at(20, 3, 0));
+  EXPECT_EQ(after.wait, WaitReason::kMaintenanceWindow);
+  EXPECT_EQ(after.not_before, at(21, 2, 0));
+  EXPECT_EQ(WaitReasonName(after.wait), "maintenance-window");
+
+  // A window across midnight, seen from just after it closed.
+  inputs.declarations->window = MaintenanceWindow{23 * 60, 120};  // 23:00-01:00
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 0, 30)).wait, WaitReason::kNone);
+  EXPECT_EQ(EvaluateRestart(inputs, at(20, 1, 0)).not_before, at(20, 23, 0));
+}
+
 }  // namespace
 }  // namespace bsi::agent

@@ -8,27 +8,12 @@
 namespace bsi::agent {
 namespace {
 
-// Why `improvement` cannot be installed now, or nullopt if it can.
-struct Blocked {
-  Reason reason;
-  WaitReason wait = WaitReason::kNone;
-  std::optional<UnixTime> not_before;
-};
-
-std::optional<Blocked> BlockedNow(const DeviceFacts& device,
-                                  const release::Improvement& improvement,
-                                  const PolicyInputs& policy, UnixTime now) {
-  if (improvement.rollout.paused) return Blocked{Reason::kRolloutPaused, WaitReason::kNone, {}};
-  const double place = release::RolloutPlace(device.device_id, improvement.Id());
-  if (!release::InRollout(improvement, place, now)) {
-    return Blocked{Reason::kNotInWaveYet, WaitReason::kNone,
-                   release::EligibleAt(improvement, place)};
-  }
-  const PolicyDecision decision = Evaluate(policy, improvement, now);
-  if (decision.wait != WaitReason::kNone) {
-    return Blocked{Reason::kPolicy, decision.wait, decision.not_before};
-  }
-  return std::nullopt;
+// Whether installing `improvement` switches a component that restarts units.
+bool RestartsUnits(const DeviceFacts& device, const release::Improvement& improvement) {
+  return std::any_of(improvement.components.begin(), improvement.components.end(),
+                     [&](const release::ComponentChange& change) {
+                       return device.restart_components.count(change.name) != 0;
+                     });
 }
 
 // The letter of `improvements` whose record gives `component` the version
@@ -76,6 +61,23 @@ std::vector<PayloadChoice> ChoosePayloads(const DeviceFacts& device,
 }
 
 }  // namespace
+
+std::optional<Hold> HoldFor(const DeviceFacts& device, const release::Improvement& improvement,
+                            const PolicyInputs& policy, UnixTime now) {
+  if (improvement.rollout.paused) return Hold{Reason::kRolloutPaused, WaitReason::kNone, {}};
+  const double place = release::RolloutPlace(device.device_id, improvement.Id());
+  if (!release::InRollout(improvement, place, now)) {
+    return Hold{Reason::kNotInWaveYet, WaitReason::kNone, release::EligibleAt(improvement, place)};
+  }
+  PolicyDecision decision = Evaluate(policy, improvement, now);
+  if (decision.wait == WaitReason::kNone && RestartsUnits(device, improvement)) {
+    decision = EvaluateRestart(policy, now);
+  }
+  if (decision.wait != WaitReason::kNone) {
+    return Hold{Reason::kPolicy, decision.wait, decision.not_before};
+  }
+  return std::nullopt;
+}
 
 std::string_view ActionName(Action action) {
   switch (action) {
@@ -159,13 +161,13 @@ Decision Decide(const DeviceFacts& device, const std::vector<release::Improvemen
   // Newest first: the highest letter that may install now wins; the
   // highest of all, if it waits, is reported as pending.
   std::optional<release::Improvement> first_blocked;
-  std::optional<Blocked> first_reason;
+  std::optional<Hold> first_reason;
   for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
     const release::Improvement& improvement = *it;
     if (running.has_value() && improvement.letter <= *running) break;
     if (device.removed.has_value() && improvement.letter <= *device.removed) break;
     if (improvement.withdrawal.has_value()) continue;
-    const std::optional<Blocked> blocked = BlockedNow(device, improvement, policy, now);
+    const std::optional<Hold> blocked = HoldFor(device, improvement, policy, now);
     if (blocked.has_value()) {
       if (!first_blocked.has_value()) {
         first_blocked = improvement;

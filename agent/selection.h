@@ -10,7 +10,11 @@
 //  - Otherwise install the highest letter above the running one that is
 //    not withdrawn, not removed by the user, inside the device's rollout
 //    wave and allowed by policy; when the highest waits (and why), a lower
-//    one that may install now is installed meanwhile.
+//    one that may install now is installed meanwhile. An install that
+//    changes a component whose switch restarts units waits for the fleet's
+//    maintenance window, if one is declared; a rollback of a withdrawn
+//    letter never waits for it (security first), nor does dropping an old
+//    base's improvement.
 //  - Per component, the smallest payload that applies: a delta from the
 //    letter whose tree the device runs, a delta from the base when it runs
 //    the base tree, else the full bundle.
@@ -22,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +50,10 @@ struct DeviceFacts {
   // The user removed this letter: neither it nor a lower one is installed
   // again automatically.
   std::optional<version::Letter> removed;
+  // Components whose switch restarts units (the configuration gives them a
+  // restart command): installs that change them wait for the maintenance
+  // window.
+  std::set<std::string> restart_components;
 };
 
 enum class Action {
@@ -90,6 +99,19 @@ struct Decision {
   Reason pending_reason = Reason::kUpToDate;
   WaitReason pending_wait = WaitReason::kNone;
 };
+
+// Why an improvement cannot be installed now.
+struct Hold {
+  Reason reason = Reason::kPolicy;      // kRolloutPaused, kNotInWaveYet or kPolicy
+  WaitReason wait = WaitReason::kNone;  // with kPolicy
+  std::optional<UnixTime> not_before;   // when the wait ends, if known
+};
+
+// What holds `improvement` back at `now` (the vendor's rollout, then the
+// policy, then the maintenance window), or nullopt if it may install. It
+// does not look at letters, withdrawal or removal: Decide does.
+std::optional<Hold> HoldFor(const DeviceFacts& device, const release::Improvement& improvement,
+                            const PolicyInputs& policy, UnixTime now);
 
 // target_sizes: length of each target path (from targets metadata); a
 // payload whose size is unknown is not chosen unless it is the full bundle.

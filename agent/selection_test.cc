@@ -168,5 +168,63 @@ TEST_F(SelectionTest, DevicesFallIntoWavesByTheirPlace) {
   EXPECT_LT(installing, 260);
 }
 
+TEST_F(SelectionTest, InstallsThatRestartUnitsWaitForTheMaintenanceWindow) {
+  const std::int64_t day = (kT0 / 86400 + 1) * 86400;  // a midnight after kT0
+  PolicyInputs policy;
+  policy.declarations = Declarations{};
+  policy.declarations->window = MaintenanceWindow{2 * 60, 60};  // 02:00-03:00 UTC
+  DeviceFacts device = Device();
+  const std::vector<release::Improvement> all = {Letter("a")};
+
+  // No restart command for webkit: the window does not matter.
+  EXPECT_EQ(Run(device, all, policy, day + 12 * 3600).action, Action::kInstall);
+
+  device.restart_components = {"webkit"};
+  Decision outside = Run(device, all, policy, day + 12 * 3600);
+  ASSERT_EQ(outside.action, Action::kWait);
+  EXPECT_EQ(outside.reason, Reason::kPolicy);
+  EXPECT_EQ(outside.wait, WaitReason::kMaintenanceWindow);
+  EXPECT_EQ(outside.not_before, UnixTime{day + 86400 + 2 * 3600});  // tomorrow 02:00
+  EXPECT_EQ(Run(device, all, policy, day + 2 * 3600 + 60).action, Action::kInstall);
+
+  // Another policy reason comes first (the window is the last hold).
+  policy.auto_install_setting = false;
+  EXPECT_EQ(Run(device, all, policy, day + 12 * 3600).wait, WaitReason::kAutoInstallOff);
+  policy.auto_install_setting = true;
+
+  // A component without a restart command is not held back by another's.
+  device.restart_components = {"kernel-module"};
+  EXPECT_EQ(Run(device, all, policy, day + 12 * 3600).action, Action::kInstall);
+}
+
+TEST_F(SelectionTest, RollbacksOfWithdrawnLettersDoNotWaitForTheWindow) {
+  const std::int64_t day = (kT0 / 86400 + 1) * 86400;
+  PolicyInputs policy;
+  policy.declarations = Declarations{};
+  policy.declarations->window = MaintenanceWindow{2 * 60, 60};
+  DeviceFacts device = Device("b");
+  device.restart_components = {"webkit"};
+  release::Improvement b = Letter("b");
+  b.withdrawal = release::Withdrawal{"crashes", UnixTime{kT0 + 10}};
+  Decision decision = Run(device, {Letter("a"), b}, policy, day + 12 * 3600);
+  EXPECT_EQ(decision.action, Action::kRollBack);
+  EXPECT_EQ(decision.rollback_to->ToString(), "a");
+}
+
+TEST_F(SelectionTest, HoldForExplainsEachImprovement) {
+  DeviceFacts device = Device();
+  release::Improvement paused = Letter("a");
+  paused.rollout.paused = true;
+  EXPECT_EQ(HoldFor(device, paused, {}, UnixTime{kT0 + 60})->reason, Reason::kRolloutPaused);
+  PolicyInputs policy;
+  policy.declarations = Declarations{};
+  policy.declarations->approval_required = true;
+  const std::optional<Hold> hold = HoldFor(device, Letter("a"), policy, UnixTime{kT0 + 60});
+  ASSERT_TRUE(hold.has_value());
+  EXPECT_EQ(hold->wait, WaitReason::kAwaitingApproval);
+  policy.declarations->approved = {"acme-os 26.3.1 (a)"};
+  EXPECT_FALSE(HoldFor(device, Letter("a"), policy, UnixTime{kT0 + 60}).has_value());
+}
+
 }  // namespace
 }  // namespace bsi::agent

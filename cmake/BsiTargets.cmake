@@ -35,10 +35,12 @@ function(bsi_library)
   bsi_apply_options(bsi_${ARG_NAME})
 endfunction()
 
-# bsi_test(NAME name SOURCES ... [DEPS ...])
-# One GoogleTest executable, each test registered with ctest.
+# bsi_test(NAME name SOURCES ... [DEPS ...] [TEST_PREFIX prefix] [PROPERTIES name value ...])
+# One GoogleTest executable, each test registered with ctest, its name
+# prefixed with TEST_PREFIX if given. PROPERTIES are set on every test (e.g.
+# FIXTURES_REQUIRED for a server the tests need).
 function(bsi_test)
-  cmake_parse_arguments(ARG "" "NAME" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TEST_PREFIX" "SOURCES;DEPS;PROPERTIES" ${ARGN})
   if(NOT BSI_BUILD_TESTS)
     return()
   endif()
@@ -46,8 +48,9 @@ function(bsi_test)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   bsi_apply_options(${ARG_NAME})
   include(GoogleTest)
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "BSI_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${ARG_TEST_PREFIX}"
+                       PROPERTIES ENVIRONMENT "BSI_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                                  ${ARG_PROPERTIES})
 endfunction()
 
 # bsi_program(NAME name SOURCES ... [DEPS ...]): an installed executable.

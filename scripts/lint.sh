@@ -10,7 +10,7 @@ echo "lint: clang-format on ${#files[@]} files"
 clang-format --dry-run -Werror "${files[@]}"
 [ "${1:-}" = "--format-only" ] && exit 0
 cmake --preset debug >/dev/null
-mapfile -t sources < <(git ls-files 'bsi/*.cc' 'agent/*.cc' 'tools/*.cc' 'testing/*.cc' | grep -v '_test\.cc$')
+mapfile -t sources < <(git ls-files 'bsi/*.cc' 'agent/*.cc' 'server/*.cc' 'tools/*.cc' 'testing/*.cc' | grep -v '_test\.cc$')
 echo "lint: clang-tidy on ${#sources[@]} files"
 run-clang-tidy -quiet -p build/debug -j "$(nproc)" "${sources[@]}" >/tmp/bsi-clang-tidy.log 2>&1 || {
   grep -E 'warning:|error:' /tmp/bsi-clang-tidy.log | sort -u | head -50

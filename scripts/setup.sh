@@ -16,10 +16,11 @@ packages=(
   # libraries (each fenced behind one module of libbsi)
   libssl-dev libcurl4-openssl-dev libboost1.81-dev libboost-json1.81-dev
   libcli11-dev libzstd-dev libdivsufsort-dev libtomlplusplus-dev libsystemd-dev
+  libsqlite3-dev libpq-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev faketime
+  googletest libgtest-dev libgmock-dev libbenchmark-dev faketime nginx wrk postgresql
   python3 python3-securesystemslib python3-nacl python3-cryptography
-  time curl strace
+  time curl strace systemd util-linux
   # delta benchmarks compare against these tools
   bsdiff xdelta3 zstd
 )

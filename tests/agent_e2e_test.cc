@@ -1,101 +1,25 @@
 // bsi-agent end to end, as real processes on loopback: a repository
 // published with `bsi`, served by a real HTTP server on 127.0.0.1, and an
-// agent on a sample device tree in a temp directory (unprivileged paths).
+// agent on a sample device tree in a temp directory (unprivileged paths;
+// the fixture is tests/agent_fixture.h).
 #include <chrono>
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bsi/json/json.h"
 
-#include "testing/http_test_server.h"
-#include "tests/subprocess.h"
-#include "tests/test_files.h"
+#include "tests/agent_fixture.h"
 
 namespace bsi::tests {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Library(const std::string& fix) {
-  std::string bytes(300'000, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i)
-    bytes[i] = static_cast<char>((i * 131 + i / 5) % 251);
-  bytes.replace(7000, fix.size(), fix);
-  return bytes;
-}
-
-class AgentEndToEnd : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char dir_template[] = "/tmp/bsi-agent-e2e.XXXXXX";
-    ASSERT_NE(::mkdtemp(dir_template), nullptr);
-    work_ = dir_template;
-    for (const auto& [tree, fix] : std::vector<std::pair<std::string, std::string>>{
-             {"base", "base"}, {"a", "fix-a"}, {"b", "fix-a+b"}}) {
-      WriteAll(work_ / tree / "lib/libwebkit.so.6", Library(fix));
-    }
-    WriteAll(work_ / "os-release", "NAME=\"Acme OS\"\nVERSION_ID=\"26.3.1\"\n");
-    ASSERT_EQ(Bsi({"repo", "init", "--repo", Path("repo"), "--keys", Path("keys")}).exit_code, 0);
-    server_.ServeDirectory(Path("repo"));
-    ASSERT_TRUE(server_.Start().ok());
-    WriteConfig("\"/usr/bin/true\"");
-  }
-  void TearDown() override {
-    server_.Stop();
-    fs::remove_all(work_);
-  }
-
-  // health: the health-check argv as TOML strings ("\"/usr/bin/true\"");
-  // agent_extra: more lines for the [agent] section.
-  void WriteConfig(const std::string& health, const std::string& agent_extra = "") {
-    std::string toml = "[device]\nid = \"device-17\"\nproduct = \"acme-os\"\n";
-    toml += "base_version_file = \"" + Path("os-release") + "\"\n";
-    toml += "[repository]\n";
-    toml += "metadata_url = \"" + server_.BaseUrl() + "metadata/\"\n";
-    toml += "targets_url = \"" + server_.BaseUrl() + "targets/\"\n";
-    toml += "trusted_root = \"" + Path("repo/metadata/1.root.json") + "\"\n";
-    toml += "[agent]\nstate_dir = \"" + Path("state") + "\"\n" + agent_extra;
-    toml += "[[component]]\nname = \"webkit\"\nbase_tree = \"" + Path("base") + "\"\n";
-    toml += "install_path = \"" + Path("opt/webkit") + "\"\n";
-    toml += "health_check = [" + health + "]\n";
-    WriteAll(work_ / "agent.toml", toml);
-  }
-
-  ProcessResult Bsi(std::vector<std::string> args) {
-    args.insert(args.begin(), BSI_CLI_PATH);
-    return RunProcess(args);
-  }
-  ProcessResult Agent(std::vector<std::string> args) {
-    args.insert(args.begin(), {BSI_AGENT_PATH, "--config", Path("agent.toml")});
-    return RunProcess(args);
-  }
-  std::string Path(const std::string& relative) const { return (work_ / relative).string(); }
-
-  void Publish(const std::string& tree, const std::string& cve) {
-    ProcessResult created =
-        Bsi({"release", "create", "--repo", Path("repo"), "--keys", Path("keys"), "--product",
-             "acme-os", "--base", "26.3.1", "--component",
-             "webkit=" + Path("base") + ":" + Path(tree), "--cve", cve, "--waves", "now"});
-    ASSERT_EQ(created.exit_code, 0) << created.err;
-  }
-
-  // What the device's install path shows.
-  std::string Running() { return ReadAll(work_ / "opt/webkit/lib/libwebkit.so.6"); }
-
-  json::Value Status() {
-    ProcessResult status = Agent({"status", "--json"});
-    EXPECT_EQ(status.exit_code, 0) << status.err;
-    Result<json::Value> value = json::Parse(status.out);
-    EXPECT_TRUE(value.ok()) << status.out;
-    return value.ok() ? *value : json::Value();
-  }
-
-  fs::path work_;
-  testing::HttpTestServer server_;
-};
+class AgentEndToEnd : public AgentFixture {};
 
 TEST_F(AgentEndToEnd, InstallsByDeltaRollsBackAWithdrawalAndDropsASupersededBase) {
   Publish("a", "CVE-2026-20643:high");
@@ -299,6 +223,57 @@ TEST_F(AgentEndToEnd, WritesNothingOutsideItsStateDirectoryAndInstallPath) {
                          path == Path("opt/webkit") || path == Path("opt");
     EXPECT_TRUE(allowed) << "the agent changed " << path;
   }
+}
+
+// A read-only /usr: the component is activated as a systemd system
+// extension. The real agent and the real systemd-sysext run inside a mount
+// namespace made for each pass (a private tmpfs on /run, the fake root
+// bind-mounted onto itself with shared propagation; see agent/sysext.h),
+// so the machine's own /usr is never touched.
+TEST_F(AgentEndToEnd, SysextActivationOverlaysTheImprovementOnUsrAndRollsItBack) {
+  if (::geteuid() != 0) GTEST_SKIP() << "a mount namespace needs root (CAP_SYS_ADMIN)";
+  const std::string root = Path("root");
+  fs::create_directories(root + "/usr/lib");
+  fs::copy(Path("base"), root + "/usr/lib/webkit", fs::copy_options::recursive);
+  WriteAll(root + "/usr/lib/os-release", "ID=acme-os\nVERSION_ID=26.3.1\n");
+  std::string toml = "[device]\nid = \"device-17\"\nproduct = \"acme-os\"\nos_id = \"acme-os\"\n";
+  toml += "base_version_file = \"" + Path("os-release") + "\"\n";
+  toml += "[repository]\nmetadata_url = \"" + server_.BaseUrl() + "metadata/\"\n";
+  toml += "targets_url = \"" + server_.BaseUrl() + "targets/\"\n";
+  toml += "trusted_root = \"" + Path("repo/metadata/1.root.json") + "\"\n";
+  toml += "[agent]\nstate_dir = \"" + root + "/var/lib/bsi\"\n";
+  toml += "sysext_dir = \"" + root + "/var/lib/extensions\"\n";
+  toml += "sysext_refresh = [\"/usr/bin/systemd-sysext\", \"--root=" + root + "\", \"refresh\"]\n";
+  toml += "[[component]]\nname = \"webkit\"\nbase_tree = \"" + root + "/usr/lib/webkit\"\n";
+  toml += "activation = \"sysext\"\nsysext_path = \"/usr/lib/webkit\"\n";
+  toml += "health_check = [\"/usr/bin/test\", \"-r\", \"/usr/lib/os-release\"]\n";
+  WriteAll(work_ / "agent.toml", toml);
+  // One pass in a fresh namespace; then /usr's library compared with `expected`.
+  const auto pass_and_compare = [&](const std::string& expected) {
+    const std::string script =
+        "set -e; mount -t tmpfs tmpfs /run; mount --make-shared /run; "
+        "mount --bind " +
+        root + " " + root + "; mount --make-shared " + root + "; " + BSI_AGENT_PATH + " --config " +
+        Path("agent.toml") + " check-now; " + "cmp " + root +
+        "/usr/lib/webkit/lib/libwebkit.so.6 " + expected;
+    return RunProcess(
+        {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script});
+  };
+  Publish("a", "CVE-2026-20643:high");
+  ProcessResult installed = pass_and_compare(Path("a/lib/libwebkit.so.6"));
+  EXPECT_EQ(installed.exit_code, 0) << installed.out << installed.err;
+  EXPECT_TRUE(
+      fs::exists(root + "/var/lib/extensions/bsi-webkit/usr/lib/webkit/lib/libwebkit.so.6"));
+  // Outside the namespace the image's /usr is unchanged.
+  EXPECT_EQ(ReadAll(root + "/usr/lib/webkit/lib/libwebkit.so.6"), Library("base"));
+
+  ASSERT_EQ(Bsi({"release", "withdraw", "26.3.1 (a)", "--reason", "x", "--repo", Path("repo"),
+                 "--keys", Path("keys")})
+                .exit_code,
+            0);
+  ProcessResult rolled_back = pass_and_compare(Path("base/lib/libwebkit.so.6"));
+  EXPECT_EQ(rolled_back.exit_code, 0) << rolled_back.out << rolled_back.err;
+  EXPECT_FALSE(fs::exists(root + "/var/lib/extensions/bsi-webkit"));
 }
 
 TEST_F(AgentEndToEnd, BadConfigurationIsAClearError) {

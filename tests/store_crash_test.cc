@@ -21,23 +21,12 @@
 #include "bsi/store/component_store.h"
 
 #include "testing/status_matchers.h"
+#include "tests/subprocess.h"
 
 namespace bsi::tests {
 namespace {
 
 using store::ComponentStore;
-
-pid_t Spawn(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 TEST(StoreCrashTest, KilledAtRandomInstantsTheStoreIsAlwaysOldOrNew) {
   payload::test::TempDir dir;

@@ -1,9 +1,11 @@
-// Runs a program to completion for end-to-end tests: argv as given (no
-// shell), stdin from /dev/null, stdout and stderr captured.
+// Runs programs for end-to-end tests: to completion with their output
+// captured (RunProcess), or in the background (Spawn). argv as given (no
+// shell), stdin from /dev/null.
 #ifndef BSI_TESTS_SUBPROCESS_H_
 #define BSI_TESTS_SUBPROCESS_H_
 
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace bsi::tests {
@@ -17,6 +19,12 @@ struct ProcessResult {
 
 // REQUIRES: argv[0] is a path to an executable.
 ProcessResult RunProcess(const std::vector<std::string>& argv);
+
+// Starts a program in the background: argv as given, stdin from /dev/null,
+// stdout and stderr appended to `output`. Returns its pid, or -1 if it
+// could not start. The caller waits for it (waitpid).
+// REQUIRES: argv[0] is a path to an executable.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& output = "/dev/null");
 
 }  // namespace bsi::tests
 

@@ -1,24 +1,19 @@
 #include "bsi/fetch/curl_transport.h"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <limits>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include <curl/curl.h>
+#include "bsi/fetch/curl_easy.h"
 
 namespace bsi::fetch {
 namespace {
 
-// libcurl takes and returns `long` for integer options and info
-// (curl_easy_setopt, CURLINFO_RESPONSE_CODE); no fixed-width type matches it
-// on every platform.
-using CurlLong = long;  // NOLINT(google-runtime-int)
+using internal::CurlLong;
+using internal::EqualsIgnoreCase;
+using internal::ParseDecimal;
+using internal::Trim;
 
 constexpr CurlLong kHttpOk = 200;
 constexpr CurlLong kHttpPartialContent = 206;
@@ -27,51 +22,6 @@ constexpr CurlLong kHttpNotFound = 404;
 // The body of an error response up to this size is read and dropped, so that
 // the connection stays usable; a larger one aborts the transfer instead.
 constexpr std::uint64_t kMaxErrorBodyBytes = std::uint64_t{64} * 1024;
-
-// curl_global_init is not thread-safe in every libcurl build; run it once.
-// curl_global_cleanup is never called: other code in the process may still
-// use libcurl, and the process exit releases everything.
-CURLcode GlobalInitOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
-
-CurlLong ClampToLong(std::uint64_t value) {
-  return static_cast<CurlLong>(
-      std::min<std::uint64_t>(value, std::numeric_limits<CurlLong>::max()));
-}
-
-// A duration for curl: negative counts as 0, which curl reads as "no limit".
-template <typename Duration>
-CurlLong ClampToLong(Duration duration) {
-  return duration.count() <= 0 ? 0L : ClampToLong(static_cast<std::uint64_t>(duration.count()));
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// Parses a whole decimal number; nullopt if s is anything else.
-std::optional<std::uint64_t> ParseDecimal(std::string_view s) {
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return value;
-}
 
 // The first byte offset of a Content-Range value "bytes N-M/T".
 std::optional<std::uint64_t> ContentRangeStart(std::string_view value) {
@@ -207,26 +157,7 @@ std::size_t WriteCallback(char* data, std::size_t size, std::size_t count, void*
 }
 
 Error CurlError(const FetchRequest& request, CURLcode code, const char* detail) {
-  std::string message =
-      Describe(request) + ": " +
-      (detail != nullptr && detail[0] != '\0' ? detail : curl_easy_strerror(code));
-  switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return Error(ErrorCode::kTimeout, std::move(message));
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-      return Error(ErrorCode::kInvalidArgument, std::move(message));
-    case CURLE_FILESIZE_EXCEEDED:
-      return Error(ErrorCode::kTooLarge, std::move(message));
-    case CURLE_FAILED_INIT:
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-    case CURLE_UNKNOWN_OPTION:
-    case CURLE_NOT_BUILT_IN:
-      return Error(ErrorCode::kInternal, std::move(message));
-    default:  // Refused, reset, DNS, TLS, a malformed or truncated response.
-      return Error(ErrorCode::kNetwork, std::move(message));
-  }
+  return internal::CurlError(Describe(request), code, detail);
 }
 
 class StringSink final : public ByteSink {
@@ -241,81 +172,64 @@ class StringSink final : public ByteSink {
   std::string& out_;
 };
 
+internal::HandleSettings Settings(const CurlTransportOptions& options) {
+  internal::HandleSettings settings;
+  settings.connect_timeout = options.connect_timeout;
+  settings.total_timeout = options.total_timeout;
+  settings.low_speed_limit_bytes_per_s = options.low_speed_limit_bytes_per_s;
+  settings.low_speed_time = options.low_speed_time;
+  settings.max_recv_speed_bytes_per_s = options.max_recv_speed_bytes_per_s;
+  settings.user_agent = options.user_agent;
+  settings.ca_file = options.ca_file;
+  return settings;
+}
+
 }  // namespace
 
 class CurlTransport::Impl {
  public:
-  explicit Impl(const CurlTransportOptions& options) {
-    if (CURLcode code = GlobalInitOnce(); code != CURLE_OK) {
-      init_error_ =
-          Error(ErrorCode::kInternal, std::string("curl_global_init: ") + curl_easy_strerror(code));
-      return;
-    }
-    curl_ = curl_easy_init();
-    if (curl_ == nullptr) {
-      init_error_ = Error(ErrorCode::kInternal, "curl_easy_init failed");
-      return;
-    }
+  explicit Impl(const CurlTransportOptions& options) : handle_(Settings(options)) {
+    if (handle_.init_error().has_value()) return;
     headers_ = curl_slist_append(nullptr, "Accept-Encoding: identity");
     if (headers_ == nullptr) {
       init_error_ = Error(ErrorCode::kInternal, "curl_slist_append failed");
       return;
     }
-    Set(CURLOPT_NOSIGNAL, 1L);
-    Set(CURLOPT_NOPROGRESS, 1L);
-    Set(CURLOPT_FOLLOWLOCATION, 0L);
-    Set(CURLOPT_PROTOCOLS_STR, "http,https");
-    Set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    Set(CURLOPT_SSL_VERIFYPEER, 1L);
-    Set(CURLOPT_SSL_VERIFYHOST, 2L);
-    Set(CURLOPT_SSLVERSION, static_cast<CurlLong>(CURL_SSLVERSION_TLSv1_2));
-    if (!options.ca_file.empty()) Set(CURLOPT_CAINFO, options.ca_file.c_str());
-    Set(CURLOPT_HTTPHEADER, headers_);
-    Set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // Only the server's headers reach us.
-    Set(CURLOPT_HTTP_CONTENT_DECODING, 0L);
-    Set(CURLOPT_USERAGENT, options.user_agent.c_str());
-    Set(CURLOPT_CONNECTTIMEOUT_MS, ClampToLong(options.connect_timeout));
-    Set(CURLOPT_TIMEOUT_MS, ClampToLong(options.total_timeout));
-    Set(CURLOPT_LOW_SPEED_LIMIT, ClampToLong(options.low_speed_limit_bytes_per_s));
-    Set(CURLOPT_LOW_SPEED_TIME, ClampToLong(options.low_speed_time));
-    Set(CURLOPT_MAX_RECV_SPEED_LARGE,
-        static_cast<curl_off_t>(ClampToLong(options.max_recv_speed_bytes_per_s)));
-    Set(CURLOPT_HEADERFUNCTION, &HeaderCallback);
-    Set(CURLOPT_WRITEFUNCTION, &WriteCallback);
-    Set(CURLOPT_ERRORBUFFER, error_buffer_);
+    handle_.Set(CURLOPT_HTTPHEADER, headers_);
+    handle_.Set(CURLOPT_HEADERFUNCTION, &HeaderCallback);
+    handle_.Set(CURLOPT_WRITEFUNCTION, &WriteCallback);
   }
 
-  ~Impl() {
-    if (curl_ != nullptr) curl_easy_cleanup(curl_);
-    curl_slist_free_all(headers_);
-  }
+  ~Impl() { curl_slist_free_all(headers_); }
 
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
   Status Perform(const FetchRequest& request, ByteSink& sink) {
+    if (handle_.init_error().has_value()) return *handle_.init_error();
     if (init_error_.has_value()) return *init_error_;
+    CURL* curl = handle_.get();
     Transfer t;
-    t.curl = curl_;
+    t.curl = curl;
     t.request = &request;
     t.sink = &sink;
     std::string range;
     if (request.range_start.has_value()) range = std::to_string(*request.range_start) + "-";
     for (CURLcode code :
-         {curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str()),
-          curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L),
-          curl_easy_setopt(curl_, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str()),
-          curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &t),
-          curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &t)}) {
+         {curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str()),
+          curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L),
+          curl_easy_setopt(curl, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str()),
+          curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t),
+          curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t)}) {
       if (code != CURLE_OK) return CurlError(request, code, nullptr);
     }
-    error_buffer_[0] = '\0';
-    CURLcode code = curl_easy_perform(curl_);
+    handle_.ClearErrorBuffer();
+    CURLcode code = curl_easy_perform(curl);
     // Keep no pointer to this call's state in the reused handle.
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, nullptr);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, nullptr);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, nullptr);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
     if (t.error.has_value()) return *t.error;
-    if (code != CURLE_OK) return CurlError(request, code, error_buffer_);
+    if (code != CURLE_OK) return CurlError(request, code, handle_.error_buffer());
     if (!t.headers_done) {
       return Error(ErrorCode::kNetwork, Describe(request) + ": no HTTP response headers");
     }
@@ -323,21 +237,9 @@ class CurlTransport::Impl {
   }
 
  private:
-  // Sets a fixed option; the first failure makes every call fail, as a
-  // transport missing one of its restrictions must not be used.
-  template <typename T>
-  void Set(CURLoption option, T value) {
-    CURLcode code = curl_easy_setopt(curl_, option, value);
-    if (code != CURLE_OK && !init_error_.has_value()) {
-      init_error_ = Error(ErrorCode::kInternal, "curl_easy_setopt(" + std::to_string(option) +
-                                                    "): " + curl_easy_strerror(code));
-    }
-  }
-
-  CURL* curl_ = nullptr;
+  internal::EasyHandle handle_;
   curl_slist* headers_ = nullptr;
   std::optional<Error> init_error_;
-  char error_buffer_[CURL_ERROR_SIZE] = {};
 };
 
 CurlTransport::CurlTransport(const CurlTransportOptions& options)

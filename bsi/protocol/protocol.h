@@ -29,7 +29,7 @@ namespace bsi::protocol {
 inline constexpr std::int64_t kFormat = 1;
 
 // The largest request body either side sends or accepts.
-inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 
 // Bounds on lists in a status report.
 inline constexpr std::size_t kMaxComponents = 64;
