@@ -12,6 +12,7 @@
 
 #include "bsi/core/file_system.h"
 #include "bsi/core/result.h"
+
 #include "server/api/fleet_api.h"
 #include "server/http/server.h"
 

@@ -5,8 +5,9 @@
 #define BSI_TESTS_SUBPROCESS_H_
 
 #include <string>
-#include <sys/types.h>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace bsi::tests {
 
