@@ -37,13 +37,21 @@ cleanup() {
 trap cleanup EXIT
 
 flags=(--devices="$devices" --runs="$runs" --reports="$reports" --threads=8)
+psql="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-sqlite="$("$bench" --url="sqlite:$work/fleet.db" "${flags[@]}")"
-sqlite_size="$(du -sh "$work"/fleet.db* | awk '{print $1}' | paste -sd+)"
+# Each engine: populate (timed), then measure in a second run of the same
+# database. PostgreSQL gets VACUUM ANALYZE in between, as autovacuum gives a
+# database in service: without statistics its planner picks nested loops
+# over a 100,000-row table it believes nearly empty.
+"$bench" --url="sqlite:$work/fleet.db" "${flags[@]}" --populate_only=1 >"$work/sqlite.txt"
+"$bench" --url="sqlite:$work/fleet.db" "${flags[@]}" | grep -v '^populated: reusing' \
+  >>"$work/sqlite.txt"
+sqlite_size="$(du -ch "$work"/fleet.db* | tail -n 1 | cut -f1)"
 url="$(BSI_POSTGRES_FSYNC=on bash "$root/tests/postgres.sh" start "$work/postgres")"
-postgres="$("$bench" --url="$url" "${flags[@]}")"
-postgres_size="$(/usr/lib/postgresql/*/bin/psql "$url" -Atc \
-  "SELECT pg_size_pretty(pg_database_size('bsi'))" 2>/dev/null | tail -n 1 || echo "?")"
+"$bench" --url="$url" "${flags[@]}" --populate_only=1 >"$work/postgres.txt"
+"$psql" "$url" -qc "VACUUM ANALYZE"
+"$bench" --url="$url" "${flags[@]}" | grep -v '^populated: reusing' >>"$work/postgres.txt"
+postgres_size="$("$psql" "$url" -Atc "SELECT pg_size_pretty(pg_database_size('bsi'))")"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$root/bench/results"
@@ -59,9 +67,9 @@ result="$root/bench/results/fleet-db-$(date +%F).txt"
       awk '{print $3}'): fsync=on, defaults otherwise, 127.0.0.1"
   echo
   echo "== SQLite (database files: $sqlite_size)"
-  echo "$sqlite"
+  awk '!/^engine/ || !seen++' "$work/sqlite.txt"
   echo
   echo "== PostgreSQL (database size: $postgres_size)"
-  echo "$postgres"
+  awk '!/^engine/ || !seen++' "$work/postgres.txt"
 } | tee "$result"
 echo "written to $result" >&2

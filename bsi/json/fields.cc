@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bsi/core/time_format.h"
+
 namespace bsi::json {
 namespace {
 
@@ -59,6 +61,13 @@ Result<std::int64_t> GetInt(const Object& object, std::string_view key, const st
 Result<bool> GetBool(const Object& object, std::string_view key, const std::string& where) {
   BSI_ASSIGN_OR_RETURN(const Value* value, Get(object, key, Kind::kBool, where));
   return value->bool_value();
+}
+
+Result<UnixTime> GetUtcTime(const Object& object, std::string_view key, const std::string& where) {
+  BSI_ASSIGN_OR_RETURN(const std::string text, GetString(object, key, where));
+  Result<UnixTime> time = ParseUtcTimestamp(text);
+  if (!time.ok()) return Malformed(where + "." + std::string(key) + " is not a UTC time");
+  return *time;
 }
 
 Status OnlyKnownFields(const Object& object, std::initializer_list<std::string_view> known,

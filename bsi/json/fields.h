@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "bsi/core/clock.h"
 #include "bsi/core/result.h"
 #include "bsi/json/json.h"
 
@@ -31,6 +32,8 @@ Result<const Array*> GetArray(const Object& object, std::string_view key, const 
 Result<std::string> GetString(const Object& object, std::string_view key, const std::string& where);
 Result<std::int64_t> GetInt(const Object& object, std::string_view key, const std::string& where);
 Result<bool> GetBool(const Object& object, std::string_view key, const std::string& where);
+// A string member holding an RFC 3339 UTC time ("2030-01-01T00:00:00Z").
+Result<UnixTime> GetUtcTime(const Object& object, std::string_view key, const std::string& where);
 
 // Refuses members other than `known` (kMalformed naming the first): a
 // message from a newer writer that we would misread must not pass silently.

@@ -72,14 +72,6 @@ Result<std::string> GetName(const json::Object& object, std::string_view key,
   return name;
 }
 
-Result<UnixTime> GetTime(const json::Object& object, std::string_view key,
-                         const std::string& where) {
-  BSI_ASSIGN_OR_RETURN(const std::string text, json::GetString(object, key, where));
-  Result<UnixTime> time = ParseUtcTimestamp(text);
-  if (!time.ok()) return json::Malformed(where + "." + std::string(key) + " is not a UTC time");
-  return *time;
-}
-
 // A member holding one of an enum's names, parsed by `parse`.
 template <typename Parse>
 auto GetEnum(const json::Object& object, std::string_view key, const std::string& where,
@@ -356,7 +348,7 @@ Result<ImprovementStatus> ParseImprovementStatus(const json::Value& value,
   const json::Value* not_before = json::Find(*object, "not_before");
   if (not_before == nullptr) return json::Malformed(where + ".not_before is missing");
   if (!not_before->is_null()) {
-    BSI_ASSIGN_OR_RETURN(out.not_before, GetTime(*object, "not_before", where));
+    BSI_ASSIGN_OR_RETURN(out.not_before, json::GetUtcTime(*object, "not_before", where));
   }
   BSI_ASSIGN_OR_RETURN(out.detail, GetText(*object, "detail", where, 1024));
   BSI_ASSIGN_OR_RETURN(out.cves, GetStringList(*object, "cves", where, kMaxCves, CheckCve));
@@ -406,7 +398,7 @@ Result<StatusReport> ParseStatusReport(const json::Value& value) {
                    [](char c) { return IsAlnum(c) || c == '_' || c == '-'; })) {
     return json::Malformed(where + ".report_id must be 16 to 64 characters of A-Z a-z 0-9 _ -");
   }
-  BSI_ASSIGN_OR_RETURN(out.time, GetTime(*object, "time", where));
+  BSI_ASSIGN_OR_RETURN(out.time, json::GetUtcTime(*object, "time", where));
   BSI_ASSIGN_OR_RETURN(out.product, GetName(*object, "product", where));
   BSI_ASSIGN_OR_RETURN(out.base_version, GetName(*object, "base_version", where));
   const json::Value* running = json::Find(*object, "running");

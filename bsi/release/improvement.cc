@@ -58,14 +58,6 @@ Status CheckFrom(const std::optional<std::string>& from) {
 
 json::Value TimeJson(UnixTime time) { return FormatUtcTimestamp(time); }
 
-Result<UnixTime> GetTime(const json::Object& object, std::string_view key,
-                         const std::string& where) {
-  BSI_ASSIGN_OR_RETURN(const std::string text, json::GetString(object, key, where));
-  Result<UnixTime> time = ParseUtcTimestamp(text);
-  if (!time.ok()) return json::Malformed(where + "." + std::string(key) + " is not a UTC time");
-  return *time;
-}
-
 Result<const json::Array*> GetList(const json::Object& object, std::string_view key,
                                    const std::string& where) {
   BSI_ASSIGN_OR_RETURN(const json::Array* list, json::GetArray(object, key, where));
@@ -312,7 +304,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
   Improvement improvement;
   BSI_TRY(ParseHeader(*object, "improvement", where, improvement.product, improvement.base,
                       improvement.letter));
-  BSI_ASSIGN_OR_RETURN(improvement.published, GetTime(*object, "published", where));
+  BSI_ASSIGN_OR_RETURN(improvement.published, json::GetUtcTime(*object, "published", where));
 
   BSI_ASSIGN_OR_RETURN(const json::Array* components, GetList(*object, "components", where));
   if (components->empty()) return json::Malformed(where + ".components is empty");
@@ -389,7 +381,7 @@ Result<Improvement> ParseImprovement(const json::Value& value) {
     Withdrawal parsed;
     BSI_ASSIGN_OR_RETURN(parsed.reason, json::GetString(*withdrawal, "reason", at));
     BSI_TRY(AsMalformed(CheckText("reason", parsed.reason, false), at));
-    BSI_ASSIGN_OR_RETURN(parsed.time, GetTime(*withdrawal, "time", at));
+    BSI_ASSIGN_OR_RETURN(parsed.time, json::GetUtcTime(*withdrawal, "time", at));
     improvement.withdrawal = std::move(parsed);
   }
   if (json::Find(*object, "superseded_by") != nullptr) {

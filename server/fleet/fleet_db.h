@@ -4,9 +4,11 @@
 // contract test suite runs against both (fleet_db_contract_test.cc).
 //
 // The schema is created and upgraded by numbered migrations embedded in the
-// binary (server/fleet/migrations/NNNN_name.sql, the same numbering for
-// both engines), applied in order when the database is opened; the version
-// reached is kept in the database (table schema_migrations).
+// binary (server/fleet/migrations/NNNN_name.sql, or NNNN_name.sqlite.sql
+// and NNNN_name.postgres.sql where the dialects differ; the same numbering
+// for both engines), applied in order when the database is opened; the
+// version reached is kept in the database (table schema_migrations).
+// docs/fleet-db.md describes the schema.
 //
 // Secrets are never stored: tokens arrive here already hashed (SHA-256,
 // hex) by the caller.

@@ -100,7 +100,7 @@ class PgConnection final : public sql::Connection {
           types[i] = kInt8Oid;
           break;
         case sql::Param::Kind::kBool:
-          texts[i] = p.number != 0 ? "t" : "f";
+          texts[i].assign(1, p.number != 0 ? 't' : 'f');
           types[i] = kBoolOid;
           break;
         case sql::Param::Kind::kText:
@@ -221,9 +221,14 @@ Result<PostgresUrl> ParsePostgresUrl(std::string_view url) {
       continue;
     }
     if (item.starts_with("connect_timeout=")) has_timeout = true;
-    if (!item.empty()) query += (query.empty() ? "" : "&") + std::string(item);
+    if (item.empty()) continue;
+    if (!query.empty()) query += '&';
+    query += item;
   }
-  if (!has_timeout) query += (query.empty() ? "" : "&") + std::string("connect_timeout=10");
+  if (!has_timeout) {
+    if (!query.empty()) query += '&';
+    query += "connect_timeout=10";
+  }
   parsed.conninfo += "?" + query;
   return parsed;
 }

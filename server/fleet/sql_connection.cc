@@ -162,7 +162,8 @@ std::string JsonRows(Dialect dialect, int param, std::initializer_list<ColumnTyp
     select += cell + " AS c" + i + ", ";
     ++index;
   }
-  const std::string p = "$" + std::to_string(param);
+  std::string p = "$";
+  p += std::to_string(param);
   if (dialect == Dialect::kSqlite) {
     return select + "j.key AS ord FROM json_each(" + p + ") AS j";
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "bsi/crypto/hash.h"
 #include "bsi/version/version.h"
 
 #include "server/fleet/sql_fleet_db.h"
@@ -195,7 +196,38 @@ Result<IngestOutcome> SqlFleetDb::IngestOne(sql::Connection& db, const IncomingR
   }
 
   const ReportRows rows = ToRows(report);
-  if (rows.has_improvements) {
+  // What the lists say, in one value: a device reports the same lists pass
+  // after pass, and then they are not written again.
+  const std::string digest =
+      crypto::Sha256Hex(report.product + "\n" + report.base_version + "\n" + rows.components +
+                        "\n" + rows.cves_fixed + "\n" + rows.improvements + "\n" +
+                        rows.improvement_cves + "\n" + rows.statuses);
+
+  // The device's latest state, unless a later report was applied already
+  // (reports may arrive out of order: the agent retries). Product and base
+  // are indexed (devices_by_base) and rarely change: they are written
+  // only when they do, so that the update leaves the index alone.
+  const std::optional<std::string> running_letter = RunningLetter(report);
+  bool moved = false;
+  std::string stored_digest;
+  BSI_ASSIGN_OR_RETURN(
+      const std::int64_t applied,
+      db.Run(
+          "UPDATE devices SET running = $2, running_letter = $3, auto_install = $4, "
+          "install_state = $5, failure = $6, last_report = $7, last_report_received = $8 "
+          "WHERE id = $1 AND (last_report IS NULL OR last_report <= $7) "
+          "RETURNING product, base_version, lists_digest",
+          {Text(device), sql::OptText(report.running), sql::OptText(running_letter),
+           sql::Bool(report.auto_install), Text(protocol::InstallStateName(report.install_state)),
+           Text(report.failure), Int(report.time.seconds), Int(incoming.received.seconds)},
+          [&](const sql::Row& row) {
+            moved = row.Text(0) != report.product || row.Text(1) != report.base_version;
+            stored_digest = row.Text(2);
+            return Ok();
+          }));
+  const bool unchanged = applied != 0 && stored_digest == digest;
+
+  if (rows.has_improvements && !unchanged) {
     BSI_TRY(db.Run(sql_.insert_report_improvements,
                    {Text(report.product), Text(report.base_version), Text(rows.improvements)}));
     if (rows.has_withdrawn) {
@@ -205,31 +237,14 @@ Result<IngestOutcome> SqlFleetDb::IngestOne(sql::Connection& db, const IncomingR
       BSI_TRY(db.Run(sql_.insert_report_improvement_cves, {Text(rows.improvement_cves)}));
     }
   }
-
-  // The device's latest state, unless a later report was applied already
-  // (reports may arrive out of order: the agent retries). Product and base
-  // are indexed (devices_by_base) and rarely change: they are written
-  // only when they do, so that the update leaves the index alone.
-  const std::optional<std::string> running_letter = RunningLetter(report);
-  bool moved = false;
-  BSI_ASSIGN_OR_RETURN(
-      const std::int64_t applied,
-      db.Run(
-          "UPDATE devices SET running = $2, running_letter = $3, auto_install = $4, "
-          "install_state = $5, failure = $6, last_report = $7, last_report_received = $8 "
-          "WHERE id = $1 AND (last_report IS NULL OR last_report <= $7) "
-          "RETURNING product, base_version",
-          {Text(device), sql::OptText(report.running), sql::OptText(running_letter),
-           sql::Bool(report.auto_install), Text(protocol::InstallStateName(report.install_state)),
-           Text(report.failure), Int(report.time.seconds), Int(incoming.received.seconds)},
-          [&](const sql::Row& row) {
-            moved = row.Text(0) != report.product || row.Text(1) != report.base_version;
-            return Ok();
-          }));
-  if (applied == 0) return IngestOutcome::kStored;
+  if (applied == 0 || unchanged) return IngestOutcome::kStored;
   if (moved) {
-    BSI_TRY(db.Run("UPDATE devices SET product = $2, base_version = $3 WHERE id = $1",
-                   {Text(device), Text(report.product), Text(report.base_version)}));
+    BSI_TRY(db.Run(
+        "UPDATE devices SET product = $2, base_version = $3, lists_digest = $4 WHERE id = $1",
+        {Text(device), Text(report.product), Text(report.base_version), Text(digest)}));
+  } else {
+    BSI_TRY(
+        db.Run("UPDATE devices SET lists_digest = $2 WHERE id = $1", {Text(device), Text(digest)}));
   }
 
   BSI_TRY(db.Run(sql_.delete_components, {Text(device), Text(rows.components)}));

@@ -86,7 +86,8 @@ CREATE TABLE devices (
   failure TEXT NOT NULL DEFAULT '',
   enrolled INTEGER NOT NULL,
   last_report INTEGER,                      -- the agent's time of the latest applied report
-  last_report_received INTEGER              -- when the server received it
+  last_report_received INTEGER,              -- when the server received it
+  lists_digest TEXT NOT NULL DEFAULT ''    -- SHA-256 of the lists last written (sql_fleet_db_reports.cc)
 );
 -- Covers the exposure query: the devices of a product and base, in id
 -- order, with their group.
