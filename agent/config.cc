@@ -26,8 +26,9 @@ Result<std::string> GetString(ConfigTable& table, std::string_view key, bool req
 
 Result<std::string> GetAbsolutePath(ConfigTable& table, std::string_view key, bool required) {
   BSI_ASSIGN_OR_RETURN(std::string path, GetString(table, key, required));
-  if (!path.empty() && !path.starts_with("/"))
+  if (!path.empty() && !path.starts_with("/")) {
     return table.Invalid(key, "must be an absolute path");
+  }
   return path;
 }
 
@@ -111,8 +112,9 @@ Status LoadAgent(ConfigTable& agent, AgentConfig& config) {
   }
   BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> limit, agent.Int("bandwidth_limit"));
   if (limit.has_value()) {
-    if (*limit < 0)
+    if (*limit < 0) {
       return agent.Invalid("bandwidth_limit", "bytes per second, a whole number >= 0");
+    }
     config.bandwidth_limit = static_cast<std::uint64_t>(*limit);
   }
   BSI_ASSIGN_OR_RETURN(const std::optional<std::int64_t> timeout,

@@ -121,13 +121,16 @@ Status PublishExtension(const SysextSetup& setup, const std::string& component,
       BSI_TRY(WriteFileAtomically(fs, ReleaseFile(next, name), release));
       if (fs.Exists(live)) {
         if (::renameat2(AT_FDCWD, next.c_str(), AT_FDCWD, live.c_str(), RENAME_EXCHANGE) != 0) {
-          return Error(ErrorCode::kIo, "exchanging " + live + ": " + std::strerror(errno));
+          return Error(ErrorCode::kIo,
+                       "exchanging " + live + ": " + std::system_category().message(errno));
         }
       } else if (::rename(next.c_str(), live.c_str()) != 0) {
-        return Error(ErrorCode::kIo, "renaming to " + live + ": " + std::strerror(errno));
+        return Error(ErrorCode::kIo,
+                     "renaming to " + live + ": " + std::system_category().message(errno));
       }
     } else if (::rename(live.c_str(), next.c_str()) != 0) {
-      return Error(ErrorCode::kIo, "removing " + live + ": " + std::strerror(errno));
+      return Error(ErrorCode::kIo,
+                   "removing " + live + ": " + std::system_category().message(errno));
     }
     BSI_TRY(SyncDir(setup.extensions_dir));
     BSI_TRY(RemoveTree(fs, next));  // the previous extension

@@ -290,8 +290,9 @@ int main(int argc, char** argv) {
   // threads; glibc would otherwise hand each arena's free top back to the
   // kernel (madvise) after every burst, costing a TLB shootdown on every
   // core each time. Keep up to 256 MiB of freed memory for reuse.
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // Called before any thread starts.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);  // NOLINT(concurrency-mt-unsafe)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);   // NOLINT(concurrency-mt-unsafe)
   CLI::App app{"bsi-server: serves a vendor repository and manages a fleet of bsi-agent devices"};
   app.set_version_flag("--version", "bsi-server 0.1.0");
   // The options may also follow the subcommand ("bsi-server serve --listen ...",

@@ -3,7 +3,8 @@
 # (bench/server/fleet_db_bench.cc):
 #  - Exposure(cve) over 100,000 devices in under 100 ms (median of RUNS);
 #  - reports ingested per second through IngestReports, 8 threads, batches
-#    of 64 and of 1, REPORTS reports each.
+#    of 64 and of 1, REPORTS reports each, changing each device's state
+#    and repeating it.
 # SQLite: a file in a temporary directory (WAL, synchronous=FULL).
 # PostgreSQL: a fresh cluster from tests/postgres.sh, with fsync ON (unlike
 # the test cluster), so that commits cost what they cost in production.

@@ -67,8 +67,9 @@ Result<std::string> GetName(const json::Object& object, std::string_view key,
   BSI_ASSIGN_OR_RETURN(std::string name, json::GetString(object, key, where));
   Status status =
       key == "product" ? release::CheckName(key, name) : release::CheckComponentVersion(name);
-  if (!status.ok())
+  if (!status.ok()) {
     return json::Malformed(where + "." + std::string(key) + ": " + status.error().message());
+  }
   return name;
 }
 

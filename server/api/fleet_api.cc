@@ -233,7 +233,7 @@ struct FleetApi::Impl {
     }
     for (const auto& [group, improvement] : suspects) {
       Result<std::vector<RolloutProgress>> progress =
-          db.Progress(improvement, std::string_view(group));
+          db.Progress(improvement, std::string_view{group});
       if (!progress.ok() || progress->empty()) continue;
       const RolloutProgress& p = progress->front();
       const std::int64_t reporting = p.devices - p.not_reported;

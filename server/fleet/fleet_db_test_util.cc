@@ -52,20 +52,21 @@ std::string EngineName(Engine engine) {
 void PrintTo(Engine engine, std::ostream* out) { *out << EngineName(engine); }
 
 Result<std::string> PostgresTestUrl() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the tests never call setenv
   if (const char* url = std::getenv("BSI_TEST_POSTGRES_URL"); url != nullptr && *url != '\0') {
     return std::string(url);
-  }
-  std::ifstream file(BSI_TEST_POSTGRES_URL_FILE);
-  std::stringstream content;
-  content << file.rdbuf();
-  std::string url = Trimmed(content.str());
-  if (!file || url.empty()) {
-    return Error(ErrorCode::kDatabaseUnavailable,
-                 "no PostgreSQL test server: BSI_TEST_POSTGRES_URL is not set and " +
-                     std::string(BSI_TEST_POSTGRES_URL_FILE) + " does not exist; " +
-                     std::string(kHowToStart));
-  }
-  return url;
+}
+std::ifstream file(BSI_TEST_POSTGRES_URL_FILE);
+std::stringstream content;
+content << file.rdbuf();
+std::string url = Trimmed(content.str());
+if (!file || url.empty()) {
+  return Error(ErrorCode::kDatabaseUnavailable,
+               "no PostgreSQL test server: BSI_TEST_POSTGRES_URL is not set and " +
+                   std::string(BSI_TEST_POSTGRES_URL_FILE) + " does not exist; " +
+                   std::string(kHowToStart));
+}
+return url;
 }
 
 Status ExecutePostgres(const std::string& url, std::string_view sql) {
@@ -79,7 +80,7 @@ Result<std::unique_ptr<TestDatabase>> TestDatabase::Create(Engine engine) {
   std::unique_ptr<TestDatabase> db(new TestDatabase());
   db->engine_ = engine;
   if (engine == Engine::kSqlite) {
-    const char* tmp = std::getenv("TMPDIR");
+    const char* tmp = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): no setenv in tests
     std::string pattern =
         std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/bsi-fleet-test-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
