@@ -185,13 +185,14 @@ class FakeFleet {
   std::vector<protocol::StatusReport> reports_;
 };
 
-const protocol::ImprovementStatus* Find(const protocol::StatusReport& report,
-                                        const std::string& id) {
+// A copy, so that a report returned by value may be passed.
+std::optional<protocol::ImprovementStatus> Find(const protocol::StatusReport& report,
+                                                const std::string& id) {
   for (const auto& status : report.improvements) {
-    if (status.id == id) return &status;
+    if (status.id == id) return status;
   }
   ADD_FAILURE() << "the report has no entry for " << id;
-  return nullptr;
+  return std::nullopt;
 }
 
 class AgentFleetTest : public AgentFixture {
@@ -313,8 +314,8 @@ TEST_F(AgentFleetTest, ALockOffInstallsNothingAndReportsTheImprovementAvailable)
   const protocol::StatusReport report = fleet_.LastReport();
   EXPECT_FALSE(report.auto_install);
   EXPECT_EQ(report.install_state, protocol::InstallState::kWaiting);
-  const protocol::ImprovementStatus* a = Find(report, kImprovementA);
-  ASSERT_NE(a, nullptr);
+  const std::optional<protocol::ImprovementStatus> a = Find(report, kImprovementA);
+  ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->state, protocol::ImprovementState::kAvailable);
   EXPECT_EQ(a->reason, protocol::WaitReason::kAutoInstallOff);
   EXPECT_EQ(a->cves, std::vector<std::string>{"CVE-2026-20643"});
@@ -336,7 +337,7 @@ TEST_F(AgentFleetTest, ApprovalRequiredWaitsUntilTheImprovementIsApproved) {
   CheckNow();
   EXPECT_EQ(Running(), Library("base"));
   protocol::StatusReport report = fleet_.LastReport();
-  ASSERT_NE(Find(report, kImprovementA), nullptr);
+  ASSERT_TRUE(Find(report, kImprovementA).has_value());
   EXPECT_EQ(Find(report, kImprovementA)->state, protocol::ImprovementState::kPending);
   EXPECT_EQ(Find(report, kImprovementA)->reason, protocol::WaitReason::kAwaitingApproval);
   ProcessResult human = Agent({"status"});
@@ -352,7 +353,7 @@ TEST_F(AgentFleetTest, ApprovalRequiredWaitsUntilTheImprovementIsApproved) {
   EXPECT_EQ(report.running, kImprovementA);
   EXPECT_EQ(report.install_state, protocol::InstallState::kInstalled);
   EXPECT_EQ(report.cves_fixed, std::vector<std::string>{"CVE-2026-20643"});
-  ASSERT_NE(Find(report, kImprovementA), nullptr);
+  ASSERT_TRUE(Find(report, kImprovementA).has_value());
   EXPECT_EQ(Find(report, kImprovementA)->state, protocol::ImprovementState::kInstalled);
   ASSERT_EQ(report.components.size(), 1u);
   EXPECT_EQ(report.components[0].name, "webkit");
@@ -365,7 +366,7 @@ TEST_F(AgentFleetTest, HeldAndDeferredImprovementsWait) {
   Publish("a", "CVE-2026-20643:high");
   CheckNow();
   EXPECT_EQ(Running(), Library("base"));
-  ASSERT_NE(Find(fleet_.LastReport(), kImprovementA), nullptr);
+  ASSERT_TRUE(Find(fleet_.LastReport(), kImprovementA).has_value());
   EXPECT_EQ(Find(fleet_.LastReport(), kImprovementA)->reason, protocol::WaitReason::kHeld);
 
   protocol::Declarations deferred = Declared();
@@ -374,8 +375,8 @@ TEST_F(AgentFleetTest, HeldAndDeferredImprovementsWait) {
   CheckNow();
   EXPECT_EQ(Running(), Library("base"));
   const protocol::StatusReport report = fleet_.LastReport();
-  const protocol::ImprovementStatus* a = Find(report, kImprovementA);
-  ASSERT_NE(a, nullptr);
+  const std::optional<protocol::ImprovementStatus> a = Find(report, kImprovementA);
+  ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->state, protocol::ImprovementState::kPending);
   EXPECT_EQ(a->reason, protocol::WaitReason::kDeferred);
   ASSERT_TRUE(a->not_before.has_value());
@@ -516,8 +517,8 @@ TEST_F(AgentFleetTest, InstallsThatRestartUnitsWaitForTheMaintenanceWindow) {
   Publish("a", "CVE-2026-20643:high");
   CheckNow();
   EXPECT_EQ(Running(), Library("base"));
-  const protocol::ImprovementStatus* a = Find(fleet_.LastReport(), kImprovementA);
-  ASSERT_NE(a, nullptr);
+  const std::optional<protocol::ImprovementStatus> a = Find(fleet_.LastReport(), kImprovementA);
+  ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->state, protocol::ImprovementState::kPending);
   EXPECT_EQ(a->reason, protocol::WaitReason::kMaintenanceWindow);
   EXPECT_EQ(a->not_before, NextStart((minute + 120) % 1440));
