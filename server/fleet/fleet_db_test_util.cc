@@ -55,18 +55,18 @@ Result<std::string> PostgresTestUrl() {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): the tests never call setenv
   if (const char* url = std::getenv("BSI_TEST_POSTGRES_URL"); url != nullptr && *url != '\0') {
     return std::string(url);
-}
-std::ifstream file(BSI_TEST_POSTGRES_URL_FILE);
-std::stringstream content;
-content << file.rdbuf();
-std::string url = Trimmed(content.str());
-if (!file || url.empty()) {
-  return Error(ErrorCode::kDatabaseUnavailable,
-               "no PostgreSQL test server: BSI_TEST_POSTGRES_URL is not set and " +
-                   std::string(BSI_TEST_POSTGRES_URL_FILE) + " does not exist; " +
-                   std::string(kHowToStart));
-}
-return url;
+  }
+  std::ifstream file(BSI_TEST_POSTGRES_URL_FILE);
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string url = Trimmed(content.str());
+  if (!file || url.empty()) {
+    return Error(ErrorCode::kDatabaseUnavailable,
+                 "no PostgreSQL test server: BSI_TEST_POSTGRES_URL is not set and " +
+                     std::string(BSI_TEST_POSTGRES_URL_FILE) + " does not exist; " +
+                     std::string(kHowToStart));
+  }
+  return url;
 }
 
 Status ExecutePostgres(const std::string& url, std::string_view sql) {
