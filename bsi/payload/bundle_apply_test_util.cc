@@ -264,25 +264,6 @@ const std::string& FullBundleBytes() {
   return *bytes;
 }
 
-TempDir::TempDir() {
-  std::string pattern = ::testing::TempDir() + "bsi_bundle_XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  namespace fs = std::filesystem;
-  std::error_code ignored;
-  // Read-only directories (as bundles make them) first become writable.
-  for (auto it = fs::recursive_directory_iterator(path_, ignored);
-       it != fs::recursive_directory_iterator(); it.increment(ignored)) {
-    if (it->is_directory(ignored) && !it->is_symlink(ignored)) {
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-    }
-  }
-  fs::remove_all(path_, ignored);
-}
-
 namespace {
 
 class PosixWorkspace final : public Workspace {

@@ -19,6 +19,8 @@
 #include "bsi/json/json.h"
 #include "bsi/payload/manifest.h"
 
+#include "testing/temp_dir.h"
+
 namespace bsi::payload::test {
 
 // One entry of a tree: a file (data = content), a directory, or a symlink
@@ -70,18 +72,7 @@ std::vector<TreeNode> NewTree();
 const std::string& DeltaBundleBytes();
 const std::string& FullBundleBytes();
 
-// A fresh directory from mkdtemp, removed (with everything in it) at the end.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::bsi::testing::TempDir;
 
 // A file system and a fresh, empty working directory on it: the real one
 // (in a TempDir) or a MemoryFileSystem, for tests that run on both.

@@ -152,18 +152,6 @@ CommandResult RunCommand(const std::string& command) {
   return result;
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/bsi-http-test-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 void WriteFile(const std::string& path, std::string_view content, bool atomic) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::string target = atomic ? path + ".tmp" : path;

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace bsi::http::testing {
 
 struct ParsedResponse {
@@ -75,18 +77,7 @@ struct CommandResult {
 // Runs command with /bin/sh.
 CommandResult RunCommand(const std::string& command);
 
-// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::bsi::testing::TempDir;
 
 // Writes content to path (creating parent directories), replacing it
 // atomically by rename when atomic.
