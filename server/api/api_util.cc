@@ -146,16 +146,25 @@ Result<AdminToken> AuthenticateAdmin(FleetDb& db, const http::HttpRequest& reque
   return *std::move(found);
 }
 
-Result<DeviceRow> AuthenticateDevice(FleetDb& db, const http::HttpRequest& request) {
+Result<std::string> DeviceTokenHash(const http::HttpRequest& request) {
   const std::optional<std::string_view> header = request.Header("Authorization");
   const std::optional<std::string_view> token =
       header.has_value() ? BearerToken(*header) : std::nullopt;
   if (!token.has_value()) {
     return Error(ErrorCode::kUnauthenticated, "a device token is required (Authorization: Bearer)");
   }
-  BSI_ASSIGN_OR_RETURN(std::optional<DeviceRow> device, db.FindDeviceByToken(HashToken(*token)));
+  return HashToken(*token);
+}
+
+Result<DeviceRow> AuthenticateDevice(FleetDb& db, std::string_view token_hash) {
+  BSI_ASSIGN_OR_RETURN(std::optional<DeviceRow> device, db.FindDeviceByToken(token_hash));
   if (!device.has_value()) return Error(ErrorCode::kUnauthenticated, "unknown device token");
   return *std::move(device);
+}
+
+Result<DeviceRow> AuthenticateDevice(FleetDb& db, const http::HttpRequest& request) {
+  BSI_ASSIGN_OR_RETURN(const std::string token_hash, DeviceTokenHash(request));
+  return AuthenticateDevice(db, token_hash);
 }
 
 }  // namespace bsi::server

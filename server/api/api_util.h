@@ -48,8 +48,14 @@ Result<std::int64_t> QueryInt(const std::map<std::string, std::string>& query,
 // kUnauthenticated (none, or unknown), kPermissionDenied (role too low).
 Result<AdminToken> AuthenticateAdmin(FleetDb& db, const http::HttpRequest& request, Role least);
 
-// The device whose token is presented. Errors: kUnauthenticated.
+// The hash of the device token presented (Authorization: Bearer).
+// Errors: kUnauthenticated when there is none.
+Result<std::string> DeviceTokenHash(const http::HttpRequest& request);
+
+// The device whose token is presented, or whose token hashes to this.
+// Errors: kUnauthenticated.
 Result<DeviceRow> AuthenticateDevice(FleetDb& db, const http::HttpRequest& request);
+Result<DeviceRow> AuthenticateDevice(FleetDb& db, std::string_view token_hash);
 
 }  // namespace bsi::server
 

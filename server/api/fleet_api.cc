@@ -11,6 +11,7 @@
 #include "bsi/release/improvement.h"
 
 #include "server/api/api_util.h"
+#include "server/api/device_auth_cache.h"
 #include "server/api/report_ingestor.h"
 #include "server/api/secrets.h"
 
@@ -148,6 +149,8 @@ struct FleetApi::Impl {
   FleetDb& db;
   const Clock& clock;
   const ApiOptions options;
+  // Before the ingestor: its last callbacks use the cache.
+  DeviceAuthCache device_cache{DeviceAuthCache::Options{}};
   ReportIngestor ingestor;
 
   // ---- Devices
@@ -192,8 +195,23 @@ struct FleetApi::Impl {
     return response;
   }
 
+  // The device a report's token names: remembered for a while, since a
+  // device reports often and the ingest checks the token again anyway.
+  Result<DeviceAuthCache::Device> ReportingDevice(const std::string& token_hash) {
+    const UnixTime now = clock.Now();
+    if (std::optional<DeviceAuthCache::Device> known = device_cache.Find(token_hash, now)) {
+      return *std::move(known);
+    }
+    BSI_ASSIGN_OR_RETURN(DeviceRow row, AuthenticateDevice(db, token_hash));
+    DeviceAuthCache::Device device{std::move(row.id), std::move(row.group)};
+    device_cache.Remember(token_hash, device, now);
+    return device;
+  }
+
   void PostReport(const HttpRequest& request, const Responder& respond) {
-    Result<DeviceRow> device = AuthenticateDevice(db, request);
+    Result<std::string> token_hash = DeviceTokenHash(request);
+    if (!token_hash.ok()) return respond(ErrorAsResponse(token_hash.error()));
+    Result<DeviceAuthCache::Device> device = ReportingDevice(*token_hash);
     if (!device.ok()) return respond(ErrorAsResponse(device.error()));
     Result<json::Value> body = JsonBody(request);
     if (!body.ok()) return respond(ErrorAsResponse(body.error()));
@@ -205,13 +223,21 @@ struct FleetApi::Impl {
           json::Malformed("the Idempotency-Key header differs from the report's report_id")));
     }
     IncomingReport incoming;
-    incoming.device_id = device->id;
-    incoming.group = device->group;
+    incoming.device_id = std::move(device->id);
+    incoming.token_hash = *token_hash;
+    incoming.group = std::move(device->group);
     incoming.received = clock.Now();
     incoming.report_json = request.body;  // parsed strictly above: valid JSON
     incoming.report = *std::move(report);
-    ingestor.Submit(std::move(incoming), [respond](Result<IngestOutcome> outcome) {
-      if (!outcome.ok()) return respond(ErrorAsResponse(outcome.error()));
+    ingestor.Submit(std::move(incoming), [this, respond, token_hash = *std::move(token_hash)](
+                                             Result<IngestOutcome> outcome) {
+      if (!outcome.ok()) {
+        const ErrorCode code = outcome.error().code();
+        if (code == ErrorCode::kUnauthenticated || code == ErrorCode::kNoSuchRecord) {
+          device_cache.Forget(token_hash);
+        }
+        return respond(ErrorAsResponse(outcome.error()));
+      }
       const bool stored = *outcome == IngestOutcome::kStored;
       respond(
           JsonOf(stored ? 202 : 200, json::Object{{"status", stored ? "stored" : "duplicate"}}));
@@ -456,7 +482,8 @@ struct FleetApi::Impl {
   }
 
   HttpResponse Exposure(const HttpRequest& request) {
-    Result<std::map<std::string, std::string>> query = ParseQuery(request.query, {"cve", "limit"});
+    Result<std::map<std::string, std::string>> query =
+        ParseQuery(request.query, {"cve", "limit", "after"});
     if (!query.ok()) return ErrorAsResponse(query.error());
     const auto cve = query->find("cve");
     if (cve == query->end()) {
@@ -467,31 +494,37 @@ struct FleetApi::Impl {
     }
     Result<std::int64_t> limit = QueryInt(*query, "limit", 1000, 0, 100000);
     if (!limit.ok()) return ErrorAsResponse(limit.error());
+    const auto after = query->find("after");
     RefreshCatalog();
-    // The counts by reason cover every exposed device; the list stops at
-    // `limit`.
-    Result<std::vector<ExposedDevice>> exposed = db.Exposure(cve->second, 1'000'000);
-    if (!exposed.ok()) return ErrorAsResponse(exposed.error());
-    std::map<std::string, std::int64_t> by_reason;
-    json::Array devices;
-    for (const ExposedDevice& e : *exposed) {
-      ++by_reason[std::string(ExposureReasonName(e.reason))];
-      if (static_cast<std::int64_t>(devices.size()) < *limit) {
-        devices.push_back(json::Object{{"device", e.device_id},
-                                       {"group", e.group},
-                                       {"improvement", e.improvement},
-                                       {"reason", ExposureReasonName(e.reason)}});
-      }
-    }
+    // The counts cover every exposed device; the list is one page (and one
+    // more device, to tell whether there are more).
+    Result<CveExposure> exposure =
+        db.Exposure(cve->second, after == query->end() ? "" : after->second, *limit + 1);
+    if (!exposure.ok()) return ErrorAsResponse(exposure.error());
     json::Object reasons;
-    for (const auto& [reason, n] : by_reason) reasons[reason] = n;
-    return JsonOf(200, json::Object{
-                           {"cve", cve->second},
-                           {"exposed", static_cast<std::int64_t>(exposed->size())},
-                           {"by_reason", std::move(reasons)},
-                           {"devices", std::move(devices)},
-                           {"truncated", static_cast<std::int64_t>(exposed->size()) > *limit},
-                       });
+    for (const auto& [reason, n] : exposure->by_reason) {
+      reasons[std::string(ExposureReasonName(reason))] = n;
+    }
+    std::vector<ExposedDevice>& page = exposure->devices;
+    const bool truncated = static_cast<std::int64_t>(page.size()) > *limit;
+    if (truncated) page.resize(*limit);
+    json::Array devices;
+    for (const ExposedDevice& e : page) {
+      devices.push_back(json::Object{{"device", e.device_id},
+                                     {"group", e.group},
+                                     {"improvement", e.improvement},
+                                     {"reason", ExposureReasonName(e.reason)}});
+    }
+    json::Object answer{
+        {"cve", cve->second},
+        {"exposed", exposure->exposed},
+        {"by_reason", std::move(reasons)},
+        {"devices", std::move(devices)},
+        {"truncated", truncated},
+    };
+    // The next page starts after the last device listed.
+    if (truncated && !page.empty()) answer["next_after"] = page.back().device_id;
+    return JsonOf(200, answer);
   }
 
   // ---- Admin: tokens

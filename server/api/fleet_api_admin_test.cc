@@ -355,6 +355,19 @@ TEST_F(FleetExposureTest, ExposureListsWhoIsStillExposedAndWhy) {
   EXPECT_EQ(short_list["devices"].array().size(), 2u);
   EXPECT_EQ(short_list["exposed"], json::Value(4));
   EXPECT_EQ(short_list["truncated"], json::Value(true));
+  EXPECT_EQ(short_list["next_after"], json::Value("kiosk-3"));
+  // The next page starts after it, and is the last.
+  const Answer last_page =
+      S().Get(std::string("/api/v1/exposure?limit=2&after=kiosk-3&cve=") + kCve, Root());
+  ASSERT_EQ(last_page["devices"].array().size(), 2u);
+  EXPECT_EQ(*last_page["devices"].array()[0].Find("device"), json::Value("kiosk-4"));
+  EXPECT_EQ(last_page["exposed"], json::Value(4));
+  EXPECT_EQ(last_page["truncated"], json::Value(false));
+  EXPECT_EQ(last_page.body.find("next_after"), std::string::npos);
+  const Answer counts_only = S().Get(std::string("/api/v1/exposure?limit=0&cve=") + kCve, Root());
+  EXPECT_TRUE(counts_only["devices"].array().empty());
+  EXPECT_EQ(counts_only["exposed"], json::Value(4));
+  EXPECT_EQ(counts_only["truncated"], json::Value(true));
   // A CVE nothing fixes exposes no one; a query without a good CVE is 400.
   EXPECT_EQ(S().Get("/api/v1/exposure?cve=CVE-2020-0001", Root())["exposed"], json::Value(0));
   EXPECT_EQ(S().Get("/api/v1/exposure", Root()).status, 400);

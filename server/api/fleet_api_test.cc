@@ -247,13 +247,17 @@ TEST_F(FleetApiTest, ReEnrollmentReplacesTheTokenAndKeepsGroupAndHistory) {
   ASSERT_FALSE(new_token.empty());
   EXPECT_NE(new_token, old_token);
   EXPECT_EQ(S().Get("/api/v1/device/declarations", old_token).status, 401);
+  // The old token was remembered by the report path; the ingest refuses
+  // it all the same, and then it is forgotten.
   EXPECT_EQ(S().Report(old_token, MakeReport(ReportId(2), kStart)).status, 401);
+  EXPECT_EQ(S().Report(old_token, MakeReport(ReportId(3), kStart)).status, 401);
+  EXPECT_EQ(S().Report(new_token, MakeReport(ReportId(4), kStart)).status, 202);
   const Answer declarations = S().Get("/api/v1/device/declarations", new_token);
   EXPECT_EQ(declarations["group"], json::Value("lab"));
   const Answer device = S().Get("/api/v1/devices/kiosk-1", S().root());
   EXPECT_EQ(device["group"], json::Value("lab"));
   EXPECT_EQ(device["base_version"], json::Value("26.4"));
-  EXPECT_EQ(device["events"].array().size(), 1u);
+  EXPECT_EQ(device["events"].array().size(), 2u);
   EXPECT_EQ(S().Get("/api/v1/devices", S().root())["devices"].array().size(), 1u);
 }
 

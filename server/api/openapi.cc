@@ -532,6 +532,13 @@ std::string_view OpenApiDocument() {
       "required":false,
       "description":"how many devices to list (the counts cover all)",
       "schema":{"type":"integer","minimum":0,"maximum":100000,"default":1000}
+     },
+     {
+      "name":"after",
+      "in":"query",
+      "required":false,
+      "description":"list only devices whose id sorts after this (the previous page's next_after)",
+      "schema":{"type":"string"}
      }
     ],
     "responses":{
@@ -1412,9 +1419,10 @@ std::string_view OpenApiDocument() {
      "devices":{
       "type":"array",
       "items":{"$ref":"#/components/schemas/ExposedDevice"},
-      "description":"the first `limit`, by device id"
+      "description":"the first `limit` (after `after`), by device id"
      },
-     "truncated":{"type":"boolean","description":"more devices are exposed than listed"}
+     "truncated":{"type":"boolean","description":"more exposed devices follow those listed"},
+     "next_after":{"type":"string","description":"when truncated and some are listed: the last device listed, for the next page's `after`"}
     },
     "required":["cve","exposed","by_reason","devices","truncated"]
    },

@@ -25,6 +25,7 @@
 #define BSI_SERVER_FLEET_FLEET_DB_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -121,6 +122,10 @@ struct DeviceFilter {
 // One report to store, after authentication and parsing.
 struct IncomingReport {
   std::string device_id;
+  // The hash of the token the report came with: it is stored only if this
+  // is still the device's token when its transaction runs (kUnauthenticated
+  // otherwise), so a caller may authenticate from a cache.
+  std::string token_hash;
   std::string group;  // the device's group when it was authenticated; not stored
 
   UnixTime received;
@@ -151,6 +156,14 @@ struct ExposedDevice {
   std::string group;
   std::string improvement;  // the (highest) improvement that would fix it
   ExposureReason reason = ExposureReason::kNotReported;
+};
+
+// The devices exposed to one CVE: how many, how many for each reason,
+// and one page of them.
+struct CveExposure {
+  std::int64_t exposed = 0;
+  std::map<ExposureReason, std::int64_t> by_reason;  // reasons with devices only
+  std::vector<ExposedDevice> devices;                // in id order
 };
 
 // Devices of a group by what an improvement is to them (from their latest
@@ -265,8 +278,9 @@ class FleetDb {
   // improvement fixes, the state of each improvement it reports, and
   // improvements it names that the fleet did not know (never overriding
   // the repository's record). One outcome per report. A report for a
-  // device that does not exist fails the whole call (kNoSuchRecord) and
-  // stores nothing; callers authenticate devices first.
+  // device that does not exist (kNoSuchRecord), or whose token is no longer
+  // `token_hash` (kUnauthenticated), fails the whole call and stores
+  // nothing; callers authenticate devices first.
   virtual Result<std::vector<IngestOutcome>> IngestReports(
       std::span<const IncomingReport> reports) = 0;
   // Deletes events received before `before`, keeping each device's newest.
@@ -275,11 +289,14 @@ class FleetDb {
 
   // ---- Questions
   // Devices of the product and base of an improvement fixing `cve` that do
-  // not report the CVE fixed, with why, at most `limit` (>= 1, else
-  // kInvalidArgument). Ordered by device id. Where several improvements
-  // of a base fix it, the one named is the highest letter not withdrawn
-  // (else the highest), and the reason is what the device reported of it.
-  virtual Result<std::vector<ExposedDevice>> Exposure(std::string_view cve, std::int64_t limit) = 0;
+  // not report the CVE fixed, with why: all of them counted (in total and
+  // by reason), and at most `limit` of those with an id after `after_id`
+  // listed, in id order (limit 0: the counts only; negative:
+  // kInvalidArgument). Where several improvements of a base fix it, the
+  // one named is the highest letter not withdrawn (else the highest), and
+  // the reason is what the device reported of it. One consistent read.
+  virtual Result<CveExposure> Exposure(std::string_view cve, std::string_view after_id,
+                                       std::int64_t limit) = 0;
   // One row per group, by name, groups without such devices included (only
   // `group` if given). kNoSuchRecord for an unknown improvement or group.
   virtual Result<std::vector<RolloutProgress>> Progress(std::string_view improvement,

@@ -4,6 +4,7 @@
 // fails, saying how to start one; it is never skipped.
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -530,6 +531,20 @@ TEST_P(FleetDbContractTest, AReportOfAnUnknownDeviceFailsTheWholeBatch) {
   EXPECT_TRUE(db_->ListImprovements().value().empty());
 }
 
+TEST_P(FleetDbContractTest, AReportWhoseTokenIsNoLongerTheDevicesIsRefused) {
+  Enroll("d1");
+  const protocol::StatusReport report = Report("one", 100);
+  IncomingReport stale = Incoming("d1", report);
+  stale.token_hash = "device-token-replaced";
+  EXPECT_EQ(CodeOf(db_->IngestReports({&stale, 1})), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(db_->Counts().value().reports, 0);
+  // Even as a repeat of a stored report: the duplicate answer is for the
+  // device's current token only.
+  Ingest("d1", report);
+  EXPECT_EQ(CodeOf(db_->IngestReports({&stale, 1})), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(db_->Counts().value().reports, 1);
+}
+
 TEST_P(FleetDbContractTest, ReportsTeachImprovementsButTheRepositoryWins) {
   const ImprovementInfo a{ImprovementId("a"), "acme-os", "26.3.1", "a", {"CVE-A"}, false};
   ASSERT_OK(db_->PutImprovements({&a, 1}));
@@ -629,8 +644,13 @@ TEST_P(FleetDbContractTest, ExposureSaysWhyEachDeviceIsExposed) {
   Ingest("fixed", fixed);
   Enroll("other-base", "default", "26.4");
 
-  const std::vector<ExposedDevice> exposed = db_->Exposure("CVE-1", 100).value();
+  const CveExposure exposure = db_->Exposure("CVE-1", "", 100).value();
+  const std::vector<ExposedDevice>& exposed = exposure.devices;
   ASSERT_EQ(exposed.size(), cases.size() + 1);
+  EXPECT_EQ(exposure.exposed, static_cast<std::int64_t>(cases.size() + 1));
+  std::map<ExposureReason, std::int64_t> expected_counts{{ExposureReason::kNotReported, 1}};
+  for (const Case& c : cases) ++expected_counts[c.reason];
+  EXPECT_EQ(exposure.by_reason, expected_counts);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     EXPECT_EQ(exposed[i].device_id, cases[i].device);
     EXPECT_EQ(exposed[i].group, "default");
@@ -640,17 +660,33 @@ TEST_P(FleetDbContractTest, ExposureSaysWhyEachDeviceIsExposed) {
   }
   EXPECT_EQ(exposed.back().device_id, "d14");
   EXPECT_EQ(exposed.back().reason, ExposureReason::kNotReported);
-  EXPECT_EQ(db_->Exposure("CVE-1", 2).value().size(), 2u);
-  EXPECT_TRUE(db_->Exposure("CVE-NONE", 100).value().empty());
-  EXPECT_EQ(CodeOf(db_->Exposure("CVE-1", 0)), ErrorCode::kInvalidArgument);
+  // Pages: the counts still cover every device.
+  const CveExposure page = db_->Exposure("CVE-1", "d03", 2).value();
+  ASSERT_EQ(page.devices.size(), 2u);
+  EXPECT_EQ(page.devices[0].device_id, "d04");
+  EXPECT_EQ(page.devices[1].device_id, "d05");
+  EXPECT_EQ(page.exposed, exposure.exposed);
+  EXPECT_EQ(page.by_reason, exposure.by_reason);
+  const CveExposure counts_only = db_->Exposure("CVE-1", "", 0).value();
+  EXPECT_TRUE(counts_only.devices.empty());
+  EXPECT_EQ(counts_only.exposed, exposure.exposed);
+  EXPECT_TRUE(db_->Exposure("CVE-1", "d14", 100).value().devices.empty());
+  const CveExposure none = db_->Exposure("CVE-NONE", "", 100).value();
+  EXPECT_TRUE(none.devices.empty());
+  EXPECT_EQ(none.exposed, 0);
+  EXPECT_TRUE(none.by_reason.empty());
+  EXPECT_EQ(CodeOf(db_->Exposure("CVE-1", "", -1)), ErrorCode::kInvalidArgument);
 
   // The vendor withdrew (a): no device can install it.
   ImprovementInfo withdrawn = a;
   withdrawn.withdrawn = true;
   ASSERT_OK(db_->PutImprovements({&withdrawn, 1}));
-  const std::vector<ExposedDevice> all_withdrawn = db_->Exposure("CVE-1", 100).value();
-  EXPECT_EQ(all_withdrawn.size(), cases.size() + 1);
-  for (const ExposedDevice& device : all_withdrawn) {
+  const CveExposure all_withdrawn = db_->Exposure("CVE-1", "", 100).value();
+  EXPECT_EQ(all_withdrawn.devices.size(), cases.size() + 1);
+  EXPECT_EQ(all_withdrawn.by_reason,
+            (std::map<ExposureReason, std::int64_t>{
+                {ExposureReason::kWithdrawn, static_cast<std::int64_t>(cases.size() + 1)}}));
+  for (const ExposedDevice& device : all_withdrawn.devices) {
     EXPECT_EQ(device.reason, ExposureReason::kWithdrawn) << device.device_id;
   }
 }
@@ -668,7 +704,7 @@ TEST_P(FleetDbContractTest, ExposureNamesTheHighestFixingLetter) {
                          Improvement("aa", ImprovementState::kPending, WaitReason::kHeld)};
   Ingest("d1", report);
   Enroll("d2", "default", "26.4");
-  std::vector<ExposedDevice> exposed = db_->Exposure("CVE-1", 10).value();
+  std::vector<ExposedDevice> exposed = db_->Exposure("CVE-1", "", 10).value().devices;
   ASSERT_EQ(exposed.size(), 2u);
   EXPECT_EQ(exposed[0].improvement, ImprovementId("aa"));
   EXPECT_EQ(exposed[0].reason, ExposureReason::kHeld);
@@ -677,7 +713,7 @@ TEST_P(FleetDbContractTest, ExposureNamesTheHighestFixingLetter) {
   // (aa) withdrawn: (z) is the fix.
   improvements[2].withdrawn = true;
   ASSERT_OK(db_->PutImprovements(improvements));
-  exposed = db_->Exposure("CVE-1", 10).value();
+  exposed = db_->Exposure("CVE-1", "", 10).value().devices;
   ASSERT_EQ(exposed.size(), 2u);
   EXPECT_EQ(exposed[0].improvement, ImprovementId("z"));
   EXPECT_EQ(exposed[0].reason, ExposureReason::kFailed);

@@ -160,6 +160,7 @@ protocol::StatusReport Report(std::string_view suffix, std::int64_t time) {
 IncomingReport Incoming(std::string_view device, const protocol::StatusReport& report) {
   IncomingReport incoming;
   incoming.device_id = device;
+  incoming.token_hash = "device-token-" + std::string(device);
   incoming.received = UnixTime{report.time.seconds + 1};
   incoming.report = report;
   incoming.report_json = "{\"report_id\":\"" + report.report_id + "\"}";

@@ -257,7 +257,8 @@ Result<std::unique_ptr<FleetDb>> OpenPostgresFleetDb(std::string_view url) {
   }
   const std::string conninfo = parsed.conninfo;
   auto pool = std::make_unique<sql::ConnectionPool>(
-      [conninfo]() { return OpenPostgresConnection(conninfo); }, parsed.pool_size);
+      [conninfo](sql::ConnectionPool::Use) { return OpenPostgresConnection(conninfo); },
+      parsed.pool_size);
   return std::unique_ptr<FleetDb>(
       std::make_unique<SqlFleetDb>("postgresql", sql::Dialect::kPostgres, std::move(pool)));
 }

@@ -34,7 +34,7 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire(TxnMode mode) {
     ++open_count_;
   }
   // Connecting may take a while (a network round trip): not under the lock.
-  Result<std::unique_ptr<Connection>> opened = open_();
+  Result<std::unique_ptr<Connection>> opened = open_(Use::kAny);
   if (!opened.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     --open_count_;
@@ -51,7 +51,7 @@ Result<ConnectionPool::Lease> ConnectionPool::AcquireWriter() {
     writer_lent_ = true;
     if (writer_ != nullptr) return Lease(this, std::move(writer_), true);
   }
-  Result<std::unique_ptr<Connection>> opened = open_();
+  Result<std::unique_ptr<Connection>> opened = open_(Use::kDedicatedWriter);
   if (!opened.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     writer_lent_ = false;

@@ -120,7 +120,10 @@ class Connection {
 // Acquire opens a fresh one.
 class ConnectionPool {
  public:
-  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
+  // What a new connection is for: any transaction, or (Writer::kDedicated)
+  // the write transactions alone.
+  enum class Use { kAny, kDedicatedWriter };
+  using Opener = std::function<Result<std::unique_ptr<Connection>>(Use)>;
 
   enum class Writer {
     kShared,     // write transactions take any connection

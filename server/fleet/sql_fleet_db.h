@@ -65,7 +65,8 @@ class SqlFleetDb final : public FleetDb {
       std::span<const IncomingReport> reports) override;
   Result<std::int64_t> PruneEvents(UnixTime before) override;
 
-  Result<std::vector<ExposedDevice>> Exposure(std::string_view cve, std::int64_t limit) override;
+  Result<CveExposure> Exposure(std::string_view cve, std::string_view after_id,
+                               std::int64_t limit) override;
   Result<std::vector<RolloutProgress>> Progress(std::string_view improvement,
                                                 std::optional<std::string_view> group) override;
   Result<FleetCounts> Counts() override;

@@ -40,16 +40,25 @@ constexpr std::string_view kFixingQuery =
     "   AND (g.letter > f.letter OR (g.letter = f.letter AND g.id > f.id)))))))";
 
 // The devices of one product ($1) and base ($2) that do not report the
-// CVE $4 fixed, in id order (straight from the index devices_by_base, so
-// that the engine streams them and stops at the limit $5), with what each
-// last reported of the fixing improvement $3 (state, reason; NULL if
-// nothing).
+// CVE $4 fixed, with an id after $5, in id order (straight from the index
+// devices_by_base, so that the engine streams them and stops at the limit
+// $6), with what each last reported of the fixing improvement $3 (state,
+// reason; NULL if nothing).
 constexpr std::string_view kExposedQuery =
     "SELECT d.id, d.group_name, di.state, di.reason FROM devices d"
     " LEFT JOIN device_improvements di ON di.device = d.id AND di.improvement = $3"
+    " WHERE d.product = $1 AND d.base_version = $2 AND d.id > $5"
+    " AND NOT EXISTS (SELECT 1 FROM device_cves_fixed x WHERE x.device = d.id AND x.cve = $4)"
+    " ORDER BY d.id LIMIT $6";
+
+// The same devices (all of them) counted by what they reported: (state,
+// reason, count). The engine aggregates; no device row leaves it.
+constexpr std::string_view kExposedCountsQuery =
+    "SELECT di.state, di.reason, COUNT(*) FROM devices d"
+    " LEFT JOIN device_improvements di ON di.device = d.id AND di.improvement = $3"
     " WHERE d.product = $1 AND d.base_version = $2"
     " AND NOT EXISTS (SELECT 1 FROM device_cves_fixed x WHERE x.device = d.id AND x.cve = $4)"
-    " ORDER BY d.id LIMIT $5";
+    " GROUP BY di.state, di.reason";
 
 struct Fix {
   std::string improvement;
@@ -81,19 +90,20 @@ ExposureReason WaitingReason(std::string_view reason) {
   return ExposureReason::kNotInstalled;
 }
 
-// Why a device that reported (state, reason) of the fixing improvement is
-// still exposed (columns 2 and 3 of kExposedQuery).
-ExposureReason ReasonOf(bool withdrawn, const sql::Row& row) {
+// Why a device that reported (state, reason) of the fixing improvement,
+// or nothing (nullopt), is still exposed.
+ExposureReason ReasonOf(bool withdrawn, std::optional<std::string_view> state_name,
+                        std::string_view reason) {
   using protocol::ImprovementState;
   if (withdrawn) return ExposureReason::kWithdrawn;
-  if (row.IsNull(2)) return ExposureReason::kNotReported;
-  const Result<ImprovementState> state = protocol::ParseImprovementState(row.Text(2));
+  if (!state_name) return ExposureReason::kNotReported;
+  const Result<ImprovementState> state = protocol::ParseImprovementState(*state_name);
   if (!state.ok()) return ExposureReason::kNotInstalled;
   switch (*state) {
     case ImprovementState::kAvailable:
       return ExposureReason::kAutoInstallOff;
     case ImprovementState::kPending:
-      return WaitingReason(row.Text(3));
+      return WaitingReason(reason);
     case ImprovementState::kFailed:
       return ExposureReason::kFailed;
     case ImprovementState::kRolledBack:
@@ -111,18 +121,26 @@ ExposureReason ReasonOf(bool withdrawn, const sql::Row& row) {
   return ExposureReason::kNotInstalled;
 }
 
+// ReasonOf columns `state` and `state + 1` of a row.
+ExposureReason ReasonOf(bool withdrawn, const sql::Row& row, int state) {
+  if (row.IsNull(state)) return ReasonOf(withdrawn, std::nullopt, "");
+  return ReasonOf(withdrawn, row.Text(state), row.Text(state + 1));
+}
+
 }  // namespace
 
-// One query per product and base that an improvement fixes (usually one
-// or two), each streaming its devices in id order from an index, merged
-// here: a single query over every base would need the engine to sort the
-// whole answer before returning its first row.
-Result<std::vector<ExposedDevice>> SqlFleetDb::Exposure(std::string_view cve, std::int64_t limit) {
-  if (limit < 1) return Error(ErrorCode::kInvalidArgument, "the exposure limit must be >= 1");
-  std::vector<ExposedDevice> exposed;
+// Per product and base that an improvement fixes (usually one or two):
+// one query counting its exposed devices by reason, and one streaming a
+// page of them in id order from an index; the pages are merged here. A
+// single query over every base would need the engine to sort the whole
+// answer before returning its first row.
+Result<CveExposure> SqlFleetDb::Exposure(std::string_view cve, std::string_view after_id,
+                                         std::int64_t limit) {
+  if (limit < 0) return Error(ErrorCode::kInvalidArgument, "the exposure limit must be >= 0");
+  CveExposure answer;
   return Returning(
       Read([&](sql::Connection& db) -> Status {
-        exposed.clear();
+        answer = CveExposure();
         std::vector<Fix> fixes;
         BSI_TRY(db.Run(kFixingQuery, {Text(cve)}, [&](const sql::Row& row) {
           fixes.push_back({std::string(row.Text(0)), std::string(row.Text(1)),
@@ -130,33 +148,44 @@ Result<std::vector<ExposedDevice>> SqlFleetDb::Exposure(std::string_view cve, st
           return Ok();
         }));
         for (const Fix& fix : fixes) {
+          BSI_TRY(
+              db.Run(kExposedCountsQuery,
+                     {Text(fix.product), Text(fix.base_version), Text(fix.improvement), Text(cve)},
+                     [&](const sql::Row& row) {
+                       const std::int64_t n = row.Int(2);
+                       answer.by_reason[ReasonOf(fix.withdrawn, row, 0)] += n;
+                       answer.exposed += n;
+                       return Ok();
+                     }));
+          if (limit == 0) continue;
           std::vector<ExposedDevice> devices;
           BSI_TRY(db.Run(kExposedQuery,
                          {Text(fix.product), Text(fix.base_version), Text(fix.improvement),
-                          Text(cve), Int(limit)},
+                          Text(cve), Text(after_id), Int(limit)},
                          [&](const sql::Row& row) {
                            devices.push_back({std::string(row.Text(0)), std::string(row.Text(1)),
-                                              fix.improvement, ReasonOf(fix.withdrawn, row)});
+                                              fix.improvement, ReasonOf(fix.withdrawn, row, 2)});
                            return Ok();
                          }));
-          if (exposed.empty()) {
-            exposed = std::move(devices);
+          std::vector<ExposedDevice>& page = answer.devices;
+          if (page.empty()) {
+            page = std::move(devices);
             continue;
           }
           std::vector<ExposedDevice> merged;
-          merged.reserve(exposed.size() + devices.size());
-          std::merge(
-              std::make_move_iterator(exposed.begin()), std::make_move_iterator(exposed.end()),
-              std::make_move_iterator(devices.begin()), std::make_move_iterator(devices.end()),
-              std::back_inserter(merged), [](const ExposedDevice& a, const ExposedDevice& b) {
-                return a.device_id < b.device_id;
-              });
+          merged.reserve(page.size() + devices.size());
+          std::merge(std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()),
+                     std::make_move_iterator(devices.begin()),
+                     std::make_move_iterator(devices.end()), std::back_inserter(merged),
+                     [](const ExposedDevice& a, const ExposedDevice& b) {
+                       return a.device_id < b.device_id;
+                     });
           if (static_cast<std::int64_t>(merged.size()) > limit) merged.resize(limit);
-          exposed = std::move(merged);
+          page = std::move(merged);
         }
         return Ok();
       }),
-      exposed);
+      answer);
 }
 
 Result<std::vector<RolloutProgress>> SqlFleetDb::Progress(std::string_view improvement,

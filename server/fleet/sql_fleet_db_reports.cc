@@ -182,16 +182,24 @@ Result<IngestOutcome> SqlFleetDb::IngestOne(sql::Connection& db, const IncomingR
   const std::string& device = incoming.device_id;
   BSI_ASSIGN_OR_RETURN(
       const std::int64_t stored,
-      db.Run("INSERT INTO events (device, report_id, report_time, received, report_json) "
-             "SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), $3, $4, CAST($5 AS TEXT) "
-             "WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1) "
-             "ON CONFLICT (device, report_id) DO NOTHING",
-             {Text(device), Text(report.report_id), Int(report.time.seconds),
-              Int(incoming.received.seconds), Text(incoming.report_json)}));
+      db.Run(
+          "INSERT INTO events (device, report_id, report_time, received, report_json) "
+          "SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), $3, $4, CAST($5 AS TEXT) "
+          "WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1 AND token_hash = $6) "
+          "ON CONFLICT (device, report_id) DO NOTHING",
+          {Text(device), Text(report.report_id), Int(report.time.seconds),
+           Int(incoming.received.seconds), Text(incoming.report_json), Text(incoming.token_hash)}));
   if (stored == 0) {
-    BSI_ASSIGN_OR_RETURN(const std::int64_t known,
-                         db.Run("SELECT 1 FROM devices WHERE id = $1", {Text(device)}));
-    if (known == 0) return NoSuch("device", device);
+    std::optional<std::string> token_hash;
+    BSI_TRY(db.Run("SELECT token_hash FROM devices WHERE id = $1", {Text(device)},
+                   [&](const sql::Row& row) {
+                     token_hash = std::string(row.Text(0));
+                     return Ok();
+                   }));
+    if (!token_hash) return NoSuch("device", device);
+    if (*token_hash != incoming.token_hash) {
+      return Error(ErrorCode::kUnauthenticated, "the device token was replaced");
+    }
     return IngestOutcome::kDuplicate;
   }
 

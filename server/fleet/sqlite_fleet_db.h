@@ -46,11 +46,15 @@ struct SqliteOptions {
 Result<std::unique_ptr<FleetDb>> OpenSqliteFleetDb(const std::string& path,
                                                    const SqliteOptions& options = {});
 
+// Readers map the database file; the writer reads through its page cache.
+enum class SqliteConnectionKind { kReader, kWriter };
+
 // A bare connection to an existing database file, with the settings
 // above and no migration: for the opener and for tests that inspect or
 // doctor a database. Errors: kDatabase.
-Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(const std::string& path,
-                                                              const SqliteOptions& options = {});
+Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(
+    const std::string& path, const SqliteOptions& options = {},
+    SqliteConnectionKind kind = SqliteConnectionKind::kReader);
 
 }  // namespace bsi::server
 
