@@ -166,7 +166,7 @@ class ConnectionPool {
   Result<Lease> AcquireWriter();
   void Return(std::unique_ptr<Connection> connection, bool writer);
 
-  const Opener open_;
+  const Opener open_;  // first: outlives the connections (it may own what they use)
   const std::size_t max_size_;
   const Writer writer_policy_;
   std::mutex mu_;

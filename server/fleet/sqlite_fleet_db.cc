@@ -2,9 +2,12 @@
 
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -181,11 +184,78 @@ class SqliteConnection final : public sql::Connection {
   bool retryable_ = false;
 };
 
-}  // namespace
+// Checkpoints the write-ahead log on a thread and connection of its own,
+// so that the writer seldom does: with SQLite's automatic checkpoints the
+// commit that crosses the threshold copies the log into the database file
+// and syncs it while every report of the next batch waits (measured: 20-35%
+// fewer reports per second over HTTP). The writer's connection calls
+// Committed after each commit (its WAL hook, which also turns the automatic
+// checkpoints off); past kPages pages of log, a PASSIVE checkpoint runs
+// here, concurrently with the writer and readers (it copies what no reader
+// still needs, and never blocks either). The log restarts from its
+// beginning only when a write begins with every page copied, which a
+// writer that never pauses may not allow; past kWriterPages the writer
+// checkpoints itself, as SQLite would, so the log stays bounded.
+class SqliteCheckpointer {
+ public:
+  static constexpr int kPages = 1000;  // SQLite's own threshold
+  static constexpr int kWriterPages = 4 * kPages;
 
-Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(const std::string& path,
-                                                              const SqliteOptions& options,
-                                                              SqliteConnectionKind kind) {
+  explicit SqliteCheckpointer(sqlite3* db) : db_(db), thread_([this] { Run(); }) {}
+  SqliteCheckpointer(const SqliteCheckpointer&) = delete;
+  SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
+  ~SqliteCheckpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+    sqlite3_close_v2(db_);
+  }
+
+  // The WAL hook: called by SQLite on the writer's thread after a commit.
+  static int Committed(void* self, sqlite3* db, const char* name, int pages) {
+    if (pages >= kWriterPages) {
+      // SQLITE_BUSY while the thread's checkpoint runs: the next commit
+      // tries again. Either way the commit stands.
+      (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kPages) {
+      auto* checkpointer = static_cast<SqliteCheckpointer*>(self);
+      {
+        std::lock_guard<std::mutex> lock(checkpointer->mu_);
+        checkpointer->due_ = true;
+      }
+      checkpointer->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return due_ || stopping_; });
+      if (stopping_) return;
+      due_ = false;
+      lock.unlock();
+      // A failure (the disk, a reader holding old pages) leaves the log
+      // longer; the next commit past the threshold tries again.
+      (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  sqlite3* const db_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool due_ = false;       // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;     // last: starts once the rest is ready
+};
+
+// A handle to the existing database file. Errors: kDatabase.
+Result<sqlite3*> OpenHandle(const std::string& path, const SqliteOptions& options) {
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -195,9 +265,19 @@ Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(const std::string&
     sqlite3_close_v2(db);
     return Error(ErrorCode::kDatabase, std::move(what));
   }
-  auto connection = std::make_unique<SqliteConnection>(db);
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  return db;
+}
+
+// OpenSqliteConnection; a writer with a checkpointer leaves checkpoints
+// to it.
+Result<std::unique_ptr<sql::Connection>> OpenConnection(const std::string& path,
+                                                        const SqliteOptions& options,
+                                                        SqliteConnectionKind kind,
+                                                        SqliteCheckpointer* checkpointer) {
+  BSI_ASSIGN_OR_RETURN(sqlite3* const db, OpenHandle(path, options));
+  auto connection = std::make_unique<SqliteConnection>(db);
   // Readers map the database file instead of copying each page out of it
   // (a reader's page cache is dropped whenever the writer commits, so
   // mapped pages are what keeps reads fast under writes). The writer does
@@ -217,7 +297,18 @@ Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(const std::string&
     return Error(ErrorCode::kDatabase,
                  "sqlite: " + path + " cannot use write-ahead logging (journal mode " + mode + ")");
   }
+  if (kind == SqliteConnectionKind::kWriter && checkpointer != nullptr) {
+    sqlite3_wal_hook(db, &SqliteCheckpointer::Committed, checkpointer);
+  }
   return std::unique_ptr<sql::Connection>(std::move(connection));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<sql::Connection>> OpenSqliteConnection(const std::string& path,
+                                                              const SqliteOptions& options,
+                                                              SqliteConnectionKind kind) {
+  return OpenConnection(path, options, kind, nullptr);
 }
 
 Result<std::unique_ptr<FleetDb>> OpenSqliteFleetDb(const std::string& path,
@@ -246,14 +337,18 @@ Result<std::unique_ptr<FleetDb>> OpenSqliteFleetDb(const std::string& path,
     Status migrated = Migrate(*first, migrations);
     if (!migrated.ok()) return migrated.error().WithContext(path);
   }
+  BSI_ASSIGN_OR_RETURN(sqlite3* const checkpoint_db, OpenHandle(path, options));
+  // Held by the pool's opener, which the pool destroys after its
+  // connections (the writer's WAL hook points here).
+  auto checkpointer = std::make_shared<SqliteCheckpointer>(checkpoint_db);
   // SQLite admits one writer at a time: a dedicated connection, whose
   // page cache stays warm, serves every write transaction in turn.
   auto pool = std::make_unique<sql::ConnectionPool>(
-      [path, options](sql::ConnectionPool::Use use) {
-        return OpenSqliteConnection(path, options,
-                                    use == sql::ConnectionPool::Use::kDedicatedWriter
-                                        ? SqliteConnectionKind::kWriter
-                                        : SqliteConnectionKind::kReader);
+      [path, options, checkpointer](sql::ConnectionPool::Use use) {
+        if (use == sql::ConnectionPool::Use::kDedicatedWriter) {
+          return OpenConnection(path, options, SqliteConnectionKind::kWriter, checkpointer.get());
+        }
+        return OpenConnection(path, options, SqliteConnectionKind::kReader, nullptr);
       },
       options.pool_size, sql::ConnectionPool::Writer::kDedicated);
   return std::unique_ptr<FleetDb>(
