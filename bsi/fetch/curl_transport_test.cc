@@ -10,9 +10,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include "testing/http_test_server.h"
+#include "testing/temp_dir.h"
 
 namespace bsi::fetch {
 namespace {
@@ -274,34 +274,18 @@ TEST_F(CurlTransportTest, LowSpeedLimitCatchesAStall) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "bsi_fetch_test.XXXXXX").string();
-    path_ = mkdtemp(pattern.data()) != nullptr ? pattern : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
-  void Write(const std::string& name, const std::string& content) const {
-    std::filesystem::path file = std::filesystem::path(path_) / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-  }
-
- private:
-  std::string path_;
-};
+// Writes `content` to `name` under `dir`, making the directories between.
+void WriteUnder(const bsi::testing::TempDir& dir, const std::string& name,
+                const std::string& content) {
+  const std::filesystem::path file = std::filesystem::path(dir.path()) / name;
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << content;
+}
 
 TEST_F(CurlTransportTest, ServesDirectory) {
-  TempDir dir;
-  ASSERT_FALSE(dir.path().empty());
-  dir.Write("metadata/1.root.json", "{\"signed\":{}}");
-  dir.Write("secret", "do not serve");
+  bsi::testing::TempDir dir("bsi-fetch-test");
+  WriteUnder(dir, "metadata/1.root.json", "{\"signed\":{}}");
+  WriteUnder(dir, "secret", "do not serve");
   server_.ServeDirectory(dir.path() + "/metadata");
   Result<std::string> body = transport_.Fetch(Get("1.root.json"));
   ASSERT_TRUE(body.ok()) << body.error().ToString();
@@ -316,8 +300,8 @@ TEST_F(CurlTransportTest, ServesDirectory) {
 }
 
 TEST_F(CurlTransportTest, RangeRequestGetsTheTail) {
-  TempDir dir;
-  dir.Write("target.bin", "0123456789");
+  bsi::testing::TempDir dir("bsi-fetch-test");
+  WriteUnder(dir, "target.bin", "0123456789");
   server_.ServeDirectory(dir.path());
   Result<std::string> tail = transport_.Fetch(GetRange("target.bin", 4));
   ASSERT_TRUE(tail.ok()) << tail.error().ToString();
