@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,12 +69,20 @@ Result<int> RunCommand(const std::vector<std::string>& argv, std::int64_t timeou
   if (argv.empty() || !argv[0].starts_with("/")) {
     return Error(ErrorCode::kInvalidArgument, "a command needs an absolute program path");
   }
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return Error(ErrorCode::kIo, "fork failed");
   if (pid == 0) {
+    // Killed with the agent (its process group is its own, so nothing else
+    // would end it); if the agent died before this line, stop here.
+    (void)::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     ::setpgid(0, 0);
     const int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
+    // Its output goes to the agent's stderr (the journal): the agent's
+    // stdout carries only the pass's summary.
+    ::dup2(2, 1);
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));

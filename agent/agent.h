@@ -46,9 +46,11 @@ namespace bsi::agent {
 // error if it could not run. The seam lets tests count restarts.
 using CommandRunner = std::function<Result<int>(const std::vector<std::string>& argv)>;
 
-// fork/exec/wait, stdin from /dev/null, output to the agent's stderr; the
-// command runs in its own process group, which is killed (SIGKILL) if it
-// has not finished after `timeout_seconds` (kTimeout).
+// fork/exec/wait, stdin from /dev/null, stdout and stderr to the agent's
+// stderr; the command runs in its own process group, which is killed
+// (SIGKILL) if it has not finished after `timeout_seconds` (kTimeout). The
+// command gets SIGKILL if the calling thread ends first (PR_SET_PDEATHSIG:
+// a killed agent leaves no command behind).
 Result<int> RunCommand(const std::vector<std::string>& argv, std::int64_t timeout_seconds);
 
 struct PassResult {

@@ -1,32 +1,38 @@
 // bsi-agent: keeps a device's components patched in the background.
 //
-//   bsi-agent [--config FILE] run                 the daemon (loop of passes)
+//   bsi-agent [--config FILE] run                 the daemon: exec's bsi-agent-scheduler
 //   bsi-agent [--config FILE] check-now           one pass now
 //   bsi-agent [--config FILE] status [--json]     what runs, what is pending
 //   bsi-agent [--config FILE] settings auto-install on|off
 //   bsi-agent [--config FILE] remove              remove the installed improvement
 //
+// `run` checks the configuration, lowers its priority and exec's the
+// scheduler installed next to this program (agent/scheduler.h), which runs
+// each pass as a child process: `bsi-agent --config FILE run-pass` (hidden
+// from --help), one pass like check-now with the daemon's timeouts for the
+// fleet server.
+//
 // Every command takes the state directory's lock (<state_dir>/lock, flock)
 // for its work, so a command and the daemon never change state at once.
 // Logs go to stderr (the journal under systemd). Exit status: 0 success, 1
 // failure, 2 usage.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
-#include <random>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "bsi/core/posix_file_system.h"
-#include "bsi/core/time_format.h"
 #include "bsi/fetch/curl_api_client.h"
 #include "bsi/fetch/curl_transport.h"
 
@@ -76,6 +82,53 @@ void LowerPriority() {
   constexpr int kIoprioClassIdle = 3;
   constexpr int kIoprioWhoProcess = 1;
   (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << 13);
+}
+
+// strerror, thread-safe.
+std::string ErrnoText(int err) {
+  char buffer[256];
+  return ::strerror_r(err, buffer, sizeof buffer);  // GNU: returns the text
+}
+
+// One pass under the state lock, its summary on stdout: check-now and the
+// scheduler's run-pass.
+int OnePass(Agent& agent, const std::string& state_dir) {
+  StateLock lock(state_dir);
+  bsi::Result<bsi::agent::PassResult> pass = agent.CheckOnce();
+  if (!pass.ok()) return Fail("check", pass.error());
+  std::printf("%s\n", pass->summary.c_str());
+  return kExitOk;
+}
+
+// `run`: becomes bsi-agent-scheduler, found next to this program, which
+// runs each pass as `<this program> --config <config> run-pass`. Returns
+// only if that fails.
+int ExecScheduler(const std::string& config_path, std::int64_t interval) {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::canonical("/proc/self/exe", error);
+  if (error) {
+    Log("run: cannot find this program (/proc/self/exe): " + error.message());
+    return kExitFailed;
+  }
+  const std::filesystem::path config = std::filesystem::absolute(config_path, error);
+  if (error) {
+    Log("run: " + config_path + ": " + error.message());
+    return kExitFailed;
+  }
+  const std::string scheduler = (self.parent_path() / "bsi-agent-scheduler").string();
+  std::vector<std::string> args = {
+      scheduler,       "--agent",    self.string(),           "--config",
+      config.string(), "--interval", std::to_string(interval)};
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::execv(argv[0], argv.data());
+  Log("run: cannot execute the scheduler " + scheduler + ": " + ErrnoText(errno) +
+      " (it is installed next to bsi-agent)");
+  return kExitFailed;
 }
 
 std::string Text(const bsi::json::Value* object, const char* key) {
@@ -184,8 +237,12 @@ int main(int argc, char** argv) {
     std::string auto_install;
     app.add_option("--config", config_path, "Configuration file (TOML)");
     app.require_subcommand(1);
-    CLI::App* run = app.add_subcommand("run", "The daemon: check, install, report, forever");
+    CLI::App* run = app.add_subcommand(
+        "run", "The daemon: check, install, report, forever (each pass a child process)");
     CLI::App* check = app.add_subcommand("check-now", "One check (and install) now");
+    // The scheduler's pass (bsi-agent-scheduler runs it); not listed.
+    CLI::App* run_pass =
+        app.add_subcommand("run-pass", "One pass of the daemon, its summary on stdout")->group("");
     CLI::App* status = app.add_subcommand("status", "What the device runs and what is pending");
     status->add_flag("--json", json, "Print JSON");
     CLI::App* settings = app.add_subcommand("settings", "Local settings");
@@ -207,17 +264,21 @@ int main(int argc, char** argv) {
     bsi::PosixFileSystem fs;
     bsi::Result<bsi::agent::AgentConfig> config = bsi::agent::LoadConfig(fs, config_path);
     if (!config.ok()) return Fail("configuration", config.error());
+    if (*run) {
+      // Lowest priority first: the scheduler and its passes inherit it.
+      LowerPriority();
+      return ExecScheduler(config_path, config->poll_interval_seconds);
+    }
     bsi::fetch::CurlTransportOptions transport_options;
     transport_options.max_recv_speed_bytes_per_s = config->bandwidth_limit;
     bsi::fetch::CurlTransport transport(transport_options);
     bsi::SystemClock clock;
     const std::string state_dir = config->state_dir;
-    const std::int64_t interval = config->poll_interval_seconds;
     bsi::agent::AgentOptions options;
     std::unique_ptr<bsi::fetch::CurlApiClient> fleet_api;
     if (config->fleet.enabled()) {
       bsi::fetch::CurlApiClientOptions api_options;
-      if (!*run) {
+      if (!*run_pass) {
         // A local command waits for the fleet server only briefly; what it
         // could not send stays queued for the daemon.
         api_options.connect_timeout = std::chrono::seconds(5);
@@ -250,47 +311,7 @@ int main(int argc, char** argv) {
       std::printf("%s\n", removed->c_str());
       return kExitOk;
     }
-    if (*check) {
-      StateLock lock(state_dir);
-      bsi::Result<bsi::agent::PassResult> pass = agent.CheckOnce();
-      if (!pass.ok()) return Fail("check", pass.error());
-      std::printf("%s\n", pass->summary.c_str());
-      return kExitOk;
-    }
-    if (*run) {
-      LowerPriority();
-      Log("started; checking every " + bsi::FormatDuration(interval));
-      // Type=notify: ready once the configuration is loaded (a no-op when
-      // not started by systemd).
-      (void)sd_notify(0, "READY=1");
-      std::mt19937_64 rng(std::random_device{}());
-      int failures = 0;
-      while (true) {
-        bsi::Result<bsi::agent::PassResult> pass = [&] {
-          StateLock lock(state_dir);
-          return agent.CheckOnce();
-        }();
-        // Give the pass's memory (metadata, buffers) back while idle.
-        (void)malloc_trim(0);
-        if (pass.ok()) {
-          failures = 0;
-          Log(pass->summary);
-          (void)sd_notify(0, ("STATUS=" + pass->summary).c_str());
-        } else {
-          ++failures;
-          Log("check failed: " + pass.error().ToString());
-        }
-        // Jitter of +-10%; after failures back off exponentially from a
-        // minute, never beyond the interval.
-        std::int64_t wait = interval;
-        if (failures > 0) {
-          wait = std::min<std::int64_t>(interval, std::int64_t{60} << std::min(failures - 1, 10));
-        }
-        std::uniform_real_distribution<double> jitter(0.9, 1.1);
-        std::this_thread::sleep_for(std::chrono::milliseconds(
-            static_cast<std::int64_t>(static_cast<double>(wait) * 1000.0 * jitter(rng))));
-      }
-    }
+    if (*check || *run_pass) return OnePass(agent, state_dir);
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bsi-agent: internal error: %s\n", e.what());

@@ -32,14 +32,15 @@ done
 
 if [ "$setup" = 1 ]; then
   bash scripts/setup.sh
-  echo "== building bsi, bsi-agent and bsi-server (release)"
-  bash scripts/build.sh release bsi bsi-agent bsi-server >/dev/null
+  echo "== building bsi, bsi-agent (with bsi-agent-scheduler) and bsi-server (release)"
+  bash scripts/build.sh release bsi bsi-agent bsi-agent-scheduler bsi-server >/dev/null
 fi
 bin="$PWD/build/release"
 BSI="$bin/cli/bsi"
 AGENT="$bin/agent/bsi-agent"
 SERVER="$bin/server/bsi-server"
-for b in "$BSI" "$AGENT" "$SERVER"; do
+# `bsi-agent run` exec's the scheduler next to it.
+for b in "$BSI" "$AGENT" "$bin/agent/bsi-agent-scheduler" "$SERVER"; do
   [ -x "$b" ] || { echo "missing $b: run without --skip-setup" >&2; exit 1; }
 done
 

@@ -27,8 +27,9 @@ namespace bsi::tests {
 // A 300 kB library file whose bytes at 7000 say which fix it carries.
 inline std::string Library(const std::string& fix) {
   std::string bytes(300'000, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i)
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
     bytes[i] = static_cast<char>((i * 131 + i / 5) % 251);
+  }
   bytes.replace(7000, fix.size(), fix);
   return bytes;
 }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Measures of bsi-agent (issue goals in parentheses), with public tools:
 #  - idle resident memory of `bsi-agent run` after its first pass (<= 8 MB),
-#    from /proc/PID/status (VmRSS), with a repository on 127.0.0.1;
+#    from /proc/PID/status (VmRSS), with a repository on 127.0.0.1: that
+#    process is bsi-agent-scheduler (run exec's it), each pass a child;
+#  - the peak resident memory of one pass (what a pass's child process
+#    needs while it runs): maximum RSS from /usr/bin/time (%M) of the
+#    installing `bsi-agent check-now` and of no-change ones (median of RUNS);
 #  - CPU time of a no-change check (`bsi-agent check-now` when up to date),
 #    user + system from /usr/bin/time, median of RUNS;
 #  - the component store's activation-to-commit and rollback times for
@@ -15,7 +19,7 @@ runs="${1:-9}"
 build="${BSI_AGENT_BUILD_DIR:-$root/build/agent-bench}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBSI_BUILD_TESTS=OFF \
   -DBSI_BUILD_BENCH=ON >/dev/null
-ninja -C "$build" bsi bsi-agent store_bench >/dev/null
+ninja -C "$build" bsi bsi-agent bsi-agent-scheduler store_bench >/dev/null
 bsi="$build/cli/bsi"
 agent="$build/agent/bsi-agent"
 
@@ -58,21 +62,31 @@ name = "webkit"
 base_tree = "$work/base"
 install_path = "$work/opt/webkit"
 TOML
-"$agent" --config "$work/agent.toml" check-now >/dev/null   # installs (a)
+"/usr/bin/time" -f "%M" -o "$work/time" \
+  "$agent" --config "$work/agent.toml" check-now >/dev/null   # installs (a)
+install_peak_kb="$(cat "$work/time")"
 
-# No-change checks: CPU time (user + system) of each.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# No-change checks: CPU time (user + system) and peak RSS of each.
 cpu=()
+peak=()
 for _ in $(seq "$runs"); do
-  /usr/bin/time -f "%U %S" -o "$work/time" "$agent" --config "$work/agent.toml" check-now >/dev/null
+  /usr/bin/time -f "%U %S %M" -o "$work/time" "$agent" --config "$work/agent.toml" check-now >/dev/null
   cpu+=("$(awk '{printf "%.0f", ($1 + $2) * 1000}' "$work/time")")
+  peak+=("$(awk '{print $3}' "$work/time")")
 done
-cpu_median="$(printf '%s\n' "${cpu[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+cpu_median="$(median "${cpu[@]}")"
+peak_median_kb="$(median "${peak[@]}")"
 
-# Idle memory of the daemon after its first pass.
+# Idle memory of the daemon after its first pass: `bsi-agent run` exec's
+# the scheduler (same PID), whose pass has ended by the time it logs it.
 "$agent" --config "$work/agent.toml" run 2>"$work/run.log" &
 agent_pid=$!
 for _ in $(seq 100); do grep -q "up-to-date" "$work/run.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "up-to-date" "$work/run.log" || { cat "$work/run.log" >&2; exit 1; }
 sleep 1
+idle_exe="$(basename "$(readlink "/proc/$agent_pid/exe")")"
 rss_kb="$(awk '/VmRSS/ {print $2}' "/proc/$agent_pid/status")"
 hwm_kb="$(awk '/VmHWM/ {print $2}' "/proc/$agent_pid/status")"
 # What is the agent's own (private, written) and what is mapped library code.
@@ -85,6 +99,7 @@ kill "$agent_pid"; agent_pid=""
 
 store="$("$build/bench/agent/store_bench" --runs="$runs" --sizes=1,100)"
 
+mib() { echo "$(($1 / 1024)).$((($1 % 1024) * 10 / 1024))"; }
 mkdir -p "$root/bench/results"
 result="$root/bench/results/agent-$(date +%F).txt"
 {
@@ -93,9 +108,12 @@ result="$root/bench/results/agent-$(date +%F).txt"
   echo "# machine: $(nproc) CPUs, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
     "$(uname -r); bsi $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), Release"
   echo
-  echo "idle resident memory of 'bsi-agent run' after its first pass: $((rss_kb / 1024)).$(((rss_kb % 1024) * 10 / 1024)) MiB (VmRSS $rss_kb kB, peak VmHWM $hwm_kb kB)"
-  echo "  of which private dirty (the agent's own heap, stacks, data): $private_kb kB; PSS $pss_kb kB"
+  echo "idle resident memory of 'bsi-agent run' after its first pass: $(mib "$rss_kb") MiB (VmRSS $rss_kb kB, peak VmHWM $hwm_kb kB; the process is $idle_exe)"
+  echo "  of which private dirty (heap, stacks, data): $private_kb kB; PSS $pss_kb kB"
   echo "  largest mapped libraries (shared, clean file pages): ${libs%, }"
+  echo "peak resident memory of one pass (a child process, for the pass only; /usr/bin/time %M):" \
+    "installing (a) $(mib "$install_peak_kb") MiB ($install_peak_kb kB)," \
+    "no-change median $(mib "$peak_median_kb") MiB ($peak_median_kb kB; samples: ${peak[*]})"
   echo "CPU time of a no-change check ('bsi-agent check-now', whole process): median $cpu_median ms of $runs (user+system; samples: ${cpu[*]})"
   echo
   echo "$store"
