@@ -105,6 +105,22 @@ TEST_P(FleetDbContractTest, ReopeningKeepsDataAndAppliesNothingTwice) {
   EXPECT_TRUE(db_->GetGroup("lab").value().has_value());
 }
 
+TEST_P(FleetDbContractTest, UpgradesADatabaseOfSchemaVersionOne) {
+  Result<std::unique_ptr<test::TestDatabase>> old = test::TestDatabase::Create(GetParam());
+  ASSERT_OK(old);
+  ASSERT_OK((*old)->MigrateTo(1));
+  const std::string index_count =
+      GetParam() == test::Engine::kSqlite
+          ? "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_by_device'"
+          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'events_by_device'";
+  EXPECT_EQ((*old)->QueryInt(index_count).value(), 1);
+  Result<std::unique_ptr<FleetDb>> db = OpenFleetDb((*old)->url());
+  ASSERT_OK(db);
+  EXPECT_EQ((*db)->SchemaVersion().value(), LatestSchemaVersion());
+  // Version 2: reports no longer feed an index by (device, seq).
+  EXPECT_EQ((*old)->QueryInt(index_count).value(), 0);
+}
+
 TEST_P(FleetDbContractTest, RefusesADatabaseWithANewerSchema) {
   db_.reset();
   ASSERT_OK(

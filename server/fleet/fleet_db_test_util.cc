@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "server/fleet/migrations.h"
 #include "server/fleet/postgres_fleet_db.h"
 #include "server/fleet/sqlite_fleet_db.h"
 
@@ -117,6 +118,14 @@ TestDatabase::~TestDatabase() {
 Status TestDatabase::Execute(std::string_view sql) const {
   BSI_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> connection, Connect(*this));
   return connection->RunScript(sql);
+}
+
+Status TestDatabase::MigrateTo(std::int64_t version) const {
+  if (engine_ == Engine::kSqlite) std::ofstream(path_, std::ios::app).close();  // exists now
+  BSI_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> connection, Connect(*this));
+  std::vector<Migration> migrations = MigrationsFor(connection->dialect());
+  std::erase_if(migrations, [&](const Migration& m) { return m.version > version; });
+  return Migrate(*connection, migrations);
 }
 
 Result<std::int64_t> TestDatabase::QueryInt(std::string_view sql) const {

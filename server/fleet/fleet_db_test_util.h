@@ -57,6 +57,9 @@ class TestDatabase {
   Status Execute(std::string_view sql) const;
   // The first column of the first row of a query.
   Result<std::int64_t> QueryInt(std::string_view sql) const;
+  // Applies the engine's migrations up to `version` only (a database as an
+  // older bsi-server left it).
+  Status MigrateTo(std::int64_t version) const;
 
  private:
   TestDatabase() = default;
