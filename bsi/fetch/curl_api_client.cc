@@ -149,22 +149,11 @@ Result<curl_slist*> HeaderList(const ApiRequest& request) {
   return list;
 }
 
-internal::HandleSettings Settings(const CurlApiClientOptions& options) {
-  internal::HandleSettings settings;
-  settings.connect_timeout = options.connect_timeout;
-  settings.total_timeout = options.total_timeout;
-  settings.low_speed_limit_bytes_per_s = options.low_speed_limit_bytes_per_s;
-  settings.low_speed_time = options.low_speed_time;
-  settings.user_agent = options.user_agent;
-  settings.ca_file = options.ca_file;
-  return settings;
-}
-
 }  // namespace
 
 class CurlApiClient::Impl {
  public:
-  explicit Impl(const CurlApiClientOptions& options) : handle_(Settings(options)) {
+  explicit Impl(const CurlApiClientOptions& options) : handle_(options) {
     handle_.Set(CURLOPT_HEADERFUNCTION, &HeaderCallback);
     handle_.Set(CURLOPT_WRITEFUNCTION, &WriteCallback);
   }

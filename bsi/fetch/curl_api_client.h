@@ -20,28 +20,13 @@
 
 #include "bsi/core/result.h"
 #include "bsi/fetch/api_client.h"
+#include "bsi/fetch/curl_options.h"
 
 namespace bsi::fetch {
 
-struct CurlApiClientOptions {
-  // Time to establish the TCP (and TLS) connection. Default: 10 s.
-  std::chrono::milliseconds connect_timeout{10000};
-
-  // Time for a whole request, connection included; 0 means no limit. API
-  // bodies are small (kilobytes), so this stays short. Default: 60 s.
-  std::chrono::milliseconds total_timeout{60000};
-
-  // A transfer slower than low_speed_limit_bytes_per_s for low_speed_time is
-  // aborted with kTimeout. Default: 1 byte/s for 30 s.
-  std::uint64_t low_speed_limit_bytes_per_s = 1;
-  std::chrono::seconds low_speed_time{30};
-
-  // Sent as the User-Agent header. Default: "bsi/0.1".
-  std::string user_agent = "bsi/0.1";
-
-  // A PEM file of CA certificates to trust for https, instead of the system
-  // store. Default: empty (the system store).
-  std::string ca_file;
+struct CurlApiClientOptions : CurlConnectionOptions {
+  // API bodies are small (kilobytes): a whole request is bounded by 60 s.
+  CurlApiClientOptions() { total_timeout = std::chrono::seconds(60); }
 };
 
 class CurlApiClient final : public ApiClient {

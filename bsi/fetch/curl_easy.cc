@@ -28,9 +28,10 @@ CurlLong DurationToLong(Duration duration) {
 
 }  // namespace
 
-// curl copies string options (since 7.17), so settings need not outlive
-// the handle.
-EasyHandle::EasyHandle(const HandleSettings& settings) {
+// curl copies string options (since 7.17), so the options need not
+// outlive the handle.
+EasyHandle::EasyHandle(const CurlConnectionOptions& settings,
+                       std::uint64_t max_recv_speed_bytes_per_s) {
   if (CURLcode code = GlobalInitOnce(); code != CURLE_OK) {
     init_error_ =
         Error(ErrorCode::kInternal, std::string("curl_global_init: ") + curl_easy_strerror(code));
@@ -58,7 +59,7 @@ EasyHandle::EasyHandle(const HandleSettings& settings) {
   Set(CURLOPT_LOW_SPEED_LIMIT, ClampToLong(settings.low_speed_limit_bytes_per_s));
   Set(CURLOPT_LOW_SPEED_TIME, DurationToLong(settings.low_speed_time));
   Set(CURLOPT_MAX_RECV_SPEED_LARGE,
-      static_cast<curl_off_t>(ClampToLong(settings.max_recv_speed_bytes_per_s)));
+      static_cast<curl_off_t>(ClampToLong(max_recv_speed_bytes_per_s)));
   Set(CURLOPT_ERRORBUFFER, error_buffer_);
 }
 

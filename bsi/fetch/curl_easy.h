@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 
 #include "bsi/core/result.h"
+#include "bsi/fetch/curl_options.h"
 
 namespace bsi::fetch::internal {
 
@@ -30,25 +31,15 @@ namespace bsi::fetch::internal {
 // on every platform.
 using CurlLong = long;  // NOLINT(google-runtime-int)
 
-// The limits and identity of a handle (see CurlTransportOptions for what
-// each one means).
-struct HandleSettings {
-  std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds total_timeout{std::chrono::minutes(30)};
-  std::uint64_t low_speed_limit_bytes_per_s = 1;
-  std::chrono::seconds low_speed_time{30};
-  std::uint64_t max_recv_speed_bytes_per_s = 0;
-  std::string user_agent = "bsi/0.1";
-  std::string ca_file;
-};
-
 // One curl easy handle with the fixed options set. If libcurl could not be
 // initialized, or one restriction could not be set, init_error() says why
 // and the handle must not be used (a handle missing one of its
 // restrictions could reach where it should not).
 class EasyHandle {
  public:
-  explicit EasyHandle(const HandleSettings& settings);
+  // max_recv_speed_bytes_per_s: a bandwidth cap, 0 for none.
+  explicit EasyHandle(const CurlConnectionOptions& options,
+                      std::uint64_t max_recv_speed_bytes_per_s = 0);
   ~EasyHandle();
 
   EasyHandle(const EasyHandle&) = delete;

@@ -172,23 +172,12 @@ class StringSink final : public ByteSink {
   std::string& out_;
 };
 
-internal::HandleSettings Settings(const CurlTransportOptions& options) {
-  internal::HandleSettings settings;
-  settings.connect_timeout = options.connect_timeout;
-  settings.total_timeout = options.total_timeout;
-  settings.low_speed_limit_bytes_per_s = options.low_speed_limit_bytes_per_s;
-  settings.low_speed_time = options.low_speed_time;
-  settings.max_recv_speed_bytes_per_s = options.max_recv_speed_bytes_per_s;
-  settings.user_agent = options.user_agent;
-  settings.ca_file = options.ca_file;
-  return settings;
-}
-
 }  // namespace
 
 class CurlTransport::Impl {
  public:
-  explicit Impl(const CurlTransportOptions& options) : handle_(Settings(options)) {
+  explicit Impl(const CurlTransportOptions& options)
+      : handle_(options, options.max_recv_speed_bytes_per_s) {
     if (handle_.init_error().has_value()) return;
     headers_ = curl_slist_append(nullptr, "Accept-Encoding: identity");
     if (headers_ == nullptr) {

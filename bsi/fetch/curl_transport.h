@@ -34,36 +34,18 @@
 #include <string>
 
 #include "bsi/core/result.h"
+#include "bsi/fetch/curl_options.h"
 #include "bsi/fetch/transport.h"
 
 namespace bsi::fetch {
 
-struct CurlTransportOptions {
-  // Time to establish the TCP (and TLS) connection. Default: 10 s.
-  std::chrono::milliseconds connect_timeout{10000};
-
-  // Time for a whole request, connection included; 0 means no limit. This is
-  // what bounds a slow-retrieval attack (a server dripping one byte at a
-  // time), so keep it finite; size it for the largest artifact at the
-  // slowest acceptable rate (and max_recv_speed_bytes_per_s). Default: 30 min.
-  std::chrono::milliseconds total_timeout{std::chrono::minutes(30)};
-
-  // A transfer slower than low_speed_limit_bytes_per_s for low_speed_time is
-  // aborted with kTimeout: this catches a stalled server long before
-  // total_timeout. Default: 1 byte/s for 30 s.
-  std::uint64_t low_speed_limit_bytes_per_s = 1;
-  std::chrono::seconds low_speed_time{30};
+struct CurlTransportOptions : CurlConnectionOptions {
+  // total_timeout (CurlConnectionOptions): size it for the largest artifact
+  // at the slowest acceptable rate (and max_recv_speed_bytes_per_s).
 
   // Bandwidth cap for downloads in the background; 0 means unlimited.
   // Default: 0.
   std::uint64_t max_recv_speed_bytes_per_s = 0;
-
-  // Sent as the User-Agent header. Default: "bsi/0.1".
-  std::string user_agent = "bsi/0.1";
-
-  // A PEM file of CA certificates to trust for https, instead of the system
-  // store. Default: empty (the system store).
-  std::string ca_file;
 };
 
 class CurlTransport final : public Transport {
