@@ -19,7 +19,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -84,12 +83,6 @@ void LowerPriority() {
   (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << 13);
 }
 
-// strerror, thread-safe.
-std::string ErrnoText(int err) {
-  char buffer[256];
-  return ::strerror_r(err, buffer, sizeof buffer);  // GNU: returns the text
-}
-
 // One pass under the state lock, its summary on stdout: check-now and the
 // scheduler's run-pass.
 int OnePass(Agent& agent, const std::string& state_dir) {
@@ -126,7 +119,7 @@ int ExecScheduler(const std::string& config_path, std::int64_t interval) {
   std::fflush(stdout);
   std::fflush(stderr);
   ::execv(argv[0], argv.data());
-  Log("run: cannot execute the scheduler " + scheduler + ": " + ErrnoText(errno) +
+  Log("run: cannot execute the scheduler " + scheduler + ": " + bsi::ErrnoText(errno) +
       " (it is installed next to bsi-agent)");
   return kExitFailed;
 }

@@ -28,12 +28,6 @@ void Log(const std::string& line) {
   std::fflush(stderr);
 }
 
-// strerror, thread-safe.
-std::string ErrnoText(int err) {
-  char buffer[256];
-  return ::strerror_r(err, buffer, sizeof buffer);  // GNU: returns the text
-}
-
 Error Usage(const std::string& message) { return {ErrorCode::kInvalidArgument, message}; }
 
 // The signals the scheduler waits for: all blocked, read from a signalfd.

@@ -1,5 +1,7 @@
 #include "bsi/core/error.h"
 
+#include <cstring>
+
 namespace bsi {
 
 ErrorCategory CategoryOf(ErrorCode code) {
@@ -107,6 +109,11 @@ std::string Error::ToString() const {
   out += "): ";
   out += message_;
   return out;
+}
+
+std::string ErrnoText(int error_number) {
+  char buffer[256];
+  return ::strerror_r(error_number, buffer, sizeof buffer);  // GNU: returns the text
 }
 
 }  // namespace bsi

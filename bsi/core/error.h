@@ -74,6 +74,10 @@ std::string_view CategoryName(ErrorCategory category);
 // A short stable identifier such as "bad_signature".
 std::string_view CodeName(ErrorCode code);
 
+// The text of an errno value (strerror_r: thread-safe), e.g. "No such file
+// or directory".
+std::string ErrnoText(int error_number);
+
 class Error {
  public:
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -1,5 +1,6 @@
 #include "bsi/core/error.h"
 
+#include <cerrno>
 #include <memory>
 #include <set>
 #include <string>
@@ -246,6 +247,11 @@ TEST(MacroTest, AssignOrReturn) {
   std::string out;
   ASSERT_TRUE(AssignExisting(out).ok());
   EXPECT_EQ(out, "assigned");
+}
+
+TEST(ErrnoTextTest, IsTheSystemsTextOfTheNumber) {
+  EXPECT_EQ(ErrnoText(ENOENT), "No such file or directory");
+  EXPECT_EQ(ErrnoText(EACCES), "Permission denied");
 }
 
 }  // namespace

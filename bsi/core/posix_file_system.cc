@@ -34,8 +34,7 @@ Error PosixError(std::string_view what, const std::string& path, int error_numbe
   message += ' ';
   message += path;
   message += ": ";
-  char buffer[256];
-  message += ::strerror_r(error_number, buffer, sizeof buffer);  // GNU: returns the text
+  message += ErrnoText(error_number);
   return Error(CodeForErrno(error_number), std::move(message));
 }
 

@@ -12,12 +12,6 @@
 namespace bsi::http {
 namespace {
 
-// strerror, thread-safe.
-std::string ErrnoText(int err) {
-  char buffer[256];
-  return ::strerror_r(err, buffer, sizeof buffer);  // GNU: returns the text
-}
-
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::optional<std::string_view> FindHeader(

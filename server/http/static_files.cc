@@ -50,12 +50,6 @@ void AppendHex(std::string& out, std::uint64_t n) {
   out.append(std::begin(digits), result.ptr);
 }
 
-// strerror, thread-safe.
-std::string ErrnoText(int err) {
-  char buffer[256];
-  return ::strerror_r(err, buffer, sizeof buffer);  // GNU: returns the text
-}
-
 // Closes a descriptor unless released.
 class ScopedFd {
  public:
